@@ -1,0 +1,149 @@
+"""The `bulletin` command: argument parsing and turning problems into stderr lines.
+
+No business logic here. Exit codes: 0 ok, 1 content problems, 2 usage errors.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .config import BuildOptions, load_config, today_for
+from .errors import Problem, Problems, SiteError
+
+
+class UsageError(Exception):
+    """A wrong command line: exit 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bulletin", description="Build a consultation bulletin site.")
+    parser.add_argument("--version", action="version", version=f"bulletin {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="build SITE into OUT")
+    build.add_argument("site", nargs="?", default=".")
+    build.add_argument("-o", "--out", default=None, help="output folder (default: SITE/output)")
+    build.add_argument("--drafts", action="store_true", help="also publish drafts and future-dated files")
+    build.add_argument("--base-url", default=None, help="override base_url from site.yaml")
+    build.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
+    build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    check = sub.add_parser("check", help="validate SITE without writing anything")
+    check.add_argument("site", nargs="?", default=".")
+    check.add_argument("--drafts", action="store_true")
+    check.add_argument("--debug", action="store_true")
+
+    new = sub.add_parser("new", help="write a new case file and print its path")
+    new.add_argument("site")
+    new.add_argument("title")
+    new.add_argument("--township", required=True)
+    new.add_argument("--topic", required=True, action="append")
+    new.add_argument("--debug", action="store_true")
+
+    init = sub.add_parser("init", help="write a new site skeleton that builds as is")
+    init.add_argument("dir")
+    init.add_argument("--debug", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except UsageError as exc:
+        print(f"bulletin: {exc}", file=sys.stderr)
+        return 2
+    except SiteError as exc:
+        for problem in exc.warnings + exc.problems:
+            print(problem.format(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # an internal bug, not a content error
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        else:
+            print(f"internal error: {type(exc).__name__}: {exc}; rerun with --debug for a traceback", file=sys.stderr)
+        return 1
+
+
+def _site_dir(value: str) -> Path:
+    site = Path(value).resolve()
+    if not site.is_dir():
+        raise UsageError(f"site folder not found: {value}")
+    return site
+
+
+def _options(site: Path, args: argparse.Namespace) -> BuildOptions:
+    from .pipeline import default_jobs
+    config = load_config(site, Problems())
+    jobs = args.jobs if getattr(args, "jobs", None) else default_jobs()
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    base_url = getattr(args, "base_url", None)
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise UsageError("--base-url must start with http:// or https://")
+    return BuildOptions(drafts=args.drafts, base_url=base_url, jobs=jobs, today=today_for(config.tz))
+
+
+def out_dir_for(site: Path, out: str | None) -> Path:
+    """Resolve OUT and refuse places where a build would destroy sources (exit 2)."""
+    out_dir = Path(out).resolve() if out else site / "output"
+    if out_dir == site or site.is_relative_to(out_dir):
+        raise UsageError(f"output folder {out_dir} would replace the site folder itself; choose another -o")
+    for protected in ("content", "templates", "static", "themes", ".cache"):
+        if out_dir.is_relative_to(site / protected):
+            raise UsageError(f"output folder {out_dir} lies inside {protected}/ of the site; choose another -o")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"output path {out_dir} is a file, not a folder")
+    return out_dir
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "build":
+        from .pipeline import build
+        site = _site_dir(args.site)
+        out_dir = out_dir_for(site, args.out)
+        opts = _options(site, args)
+        report = build(site, out_dir, opts)
+        for warning in report.warnings:
+            print(warning.format(), file=sys.stderr)
+        zh = load_config(site, Problems()).language != "en"
+        shown = out_dir.relative_to(Path.cwd()) if out_dir.is_relative_to(Path.cwd()) else out_dir
+        if zh:
+            print(f"已生成 {report.pages} 个文件（写入 {report.written}，未变 {report.unchanged}），用时 {report.seconds:.2f} 秒 → {shown}")
+        else:
+            print(f"built {report.pages} files ({report.written} written, {report.unchanged} unchanged) in {report.seconds:.2f} s → {shown}")
+        return 0
+    if args.command == "check":
+        from .pipeline import check
+        site = _site_dir(args.site)
+        args.jobs = None
+        warnings = check(site, _options(site, args))
+        for warning in warnings:
+            print(warning.format(), file=sys.stderr)
+        print("OK")
+        return 0
+    if args.command == "new":
+        from .scaffold import new_case
+        site = _site_dir(args.site)
+        config = load_config(site, Problems())
+        path = new_case(site, args.title, args.township, args.topic, today_for(config.tz))
+        print(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
+        return 0
+    if args.command == "init":
+        from .scaffold import init_site
+        target = Path(args.dir).resolve()
+        if target.exists() and any(target.iterdir()):
+            raise UsageError(f"{args.dir} exists and is not empty")
+        init_site(target)
+        print(target)
+        return 0
+    raise UsageError(f"unknown command {args.command}")
+
+
+def format_problems(problems: list[Problem]) -> str:
+    return "\n".join(p.format() for p in sorted(problems))

@@ -1,0 +1,319 @@
+"""Parse and validate one content file (case, report or page) into a model value.
+
+Pure: `parse_document` takes the file's bytes; `discover` is the only function
+that lists the file system.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .config import STAGE_KEYS, DEFAULT_STAGE_LABELS, SiteConfig
+from .dates import DateError, When, date_from_filename, parse_when
+from .errors import Problem, Problems, join_choices, suggestion
+from .frontmatter import FrontMatterError, decode, split
+from .model import Case, Document, Page, Report, Source, TimelineEntry
+from .places import PlaceTree, township_problem
+from .schema import Reader
+from .slugs import is_valid_slug, slugify
+from .topics import Topic
+from .yamlsrc import YamlError, YList, YMap, load_yaml
+
+KINDS = ("cases", "reports", "pages")
+CASE_KEYS = ("title", "date", "township", "villages", "topics", "status", "form", "convener",
+             "participants", "beneficiaries", "outcome", "timeline", "source", "slug", "draft",
+             "follow_up")
+PAGE_KEYS = ("title", "slug", "date", "description", "draft")
+REPORT_KNOWN = ("title", "date", "categories", "tags", "author", "headimg", "thumbnail", "comments",
+                "layout", "permalink", "cases", "slug", "draft")
+TIMELINE_KEYS = ("date", "stage", "text")
+SOURCE_KEYS = ("name", "url")
+LINK_RE = re.compile(r"(?:\]\(\s*<?|\]:\s*|href=[\"'])(case|report|page):([^\s)>\"'#]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a file's validation depends on besides its own bytes."""
+
+    config: SiteConfig
+    places: PlaceTree
+    topics: tuple[Topic, ...]
+
+
+def discover(site_dir: Path) -> list[tuple[str, str]]:
+    """(kind, site-relative path) of every content file, sorted so order never matters."""
+    found: list[tuple[str, str]] = []
+    for kind in KINDS:
+        root = site_dir / "content" / kind
+        if root.is_dir():
+            for path in root.rglob("*.md"):
+                if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts):
+                    found.append((kind, path.relative_to(site_dir).as_posix()))
+    return sorted(found)
+
+
+def parse_document(kind: str, rel: str, data: bytes, ctx: Context) -> tuple[Document | None, list[Problem]]:
+    problems = Problems(ctx.config.language)
+    doc = _parse(kind, rel, data, ctx, problems)
+    return (doc if not problems.errors else None), problems.items
+
+
+def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -> Document | None:
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        problems.add(rel, line, "文件中有空字符（NUL），可能不是文本文件；请删除该字符或用文本编辑器另存",
+                     "the file contains a NUL byte and may not be text; remove it or re-save the file as text")
+        return None
+    try:
+        text = decode(data)
+    except UnicodeDecodeError as exc:
+        problems.add(rel, exc.line,  # type: ignore[attr-defined]
+                     "文件不是 UTF-8 编码（这一行起无法读取，可能是 GBK）；请在编辑器中以 UTF-8 编码另存",
+                     "the file is not UTF-8 (unreadable from this line on, perhaps GBK); save it as UTF-8")
+        return None
+    try:
+        parts = split(text)
+        data_map = load_yaml(parts.yaml_text, parts.yaml_offset)
+    except FrontMatterError as exc:
+        problems.add(rel, exc.line, exc.zh, exc.en)
+        return None
+    except YamlError as exc:
+        problems.add(rel, exc.line, exc.zh, exc.en)
+        return None
+    if not isinstance(data_map, YMap):
+        problems.add(rel, parts.fence_line, "front matter 应为「键: 值」形式，例如 title: 标题",
+                     "front matter should be `key: value` lines, e.g. title: My title")
+        return None
+    data_map.line = parts.fence_line
+    r = Reader(data_map, rel, problems)
+    links = _scan_links(parts.body, parts.body_start_line)
+    if kind == "cases":
+        return _parse_case(r, rel, parts.body, parts.body_start_line, ctx, links)
+    if kind == "reports":
+        return _parse_report(r, rel, parts.body, parts.body_start_line, ctx, links)
+    return _parse_page(r, rel, parts.body, parts.body_start_line, ctx, links)
+
+
+def _scan_links(body: str, start: int) -> tuple[tuple[str, str, int], ...]:
+    found = []
+    for offset, line in enumerate(body.split("\n")):
+        if ":" in line:
+            for m in LINK_RE.finditer(line):
+                found.append((m[1], m[2], start + offset))
+    return tuple(found)
+
+
+def _date(r: Reader, key: str, tz: Any, required: bool) -> When | None:
+    value = r.data.get(key)
+    if value is None:
+        if required:
+            r.missing(key, "2021-06-20")
+        return None
+    try:
+        return parse_when(value, tz)
+    except DateError:
+        r.error(key, f"无法识别的日期「{value}」；可写成 2021-06-20、2021-06 或 2021年6月20日",
+                f"unreadable date `{value}`; write it as 2021-06-20, 2021-06 or 2021年6月20日", at_value=True)
+        return None
+
+
+def _slug(r: Reader, fallback: str) -> str:
+    slug = r.get("slug", str, example="liangquan-bridge", default="")
+    if slug and not is_valid_slug(slug):
+        better = slugify(slug)
+        hint_zh = f"，例如 {better}" if better else ""
+        hint_en = f", e.g. {better}" if better else ""
+        r.error("slug", f"slug「{slug}」只能用小写英文字母、数字和单个连字符（最多 80 个字符）{hint_zh}",
+                f"slug `{slug}` may only use a-z, 0-9 and single hyphens (at most 80 characters){hint_en}", at_value=True)
+        return ""
+    return slug or fallback
+
+
+def stage_aliases(config: SiteConfig) -> dict[str, str]:
+    """Every accepted spelling of a stage → its key: keys, configured and default labels."""
+    aliases = {k: k for k in STAGE_KEYS}
+    for labels in DEFAULT_STAGE_LABELS.values():
+        aliases.update({label: key for key, label in zip(STAGE_KEYS, labels)})
+    aliases.update({s.label: s.key for s in config.stages})
+    return aliases
+
+
+def _stage(r: Reader, value: Any, line: int, ctx: Context, key: str = "status") -> str | None:
+    aliases = stage_aliases(ctx.config)
+    if isinstance(value, str) and value.strip() in aliases:
+        return aliases[value.strip()]
+    problems = r.problems
+    hint = suggestion(problems, str(value), list(STAGE_KEYS) + [s.label for s in ctx.config.stages])
+    keys = join_choices(problems, STAGE_KEYS)
+    problems.add(r.path, line, f"「{key}」的值「{value}」不是已知的阶段；应为 {keys} 之一（或其中文名称）{hint}",
+                 f"`{key}` value `{value}` is not a known stage; use one of {', '.join(STAGE_KEYS)} (or its label){hint}")
+    return None
+
+
+def _parse_case(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
+                links: tuple[tuple[str, str, int], ...]) -> Case | None:
+    problems, tz = r.problems, ctx.config.tz
+    r.unknown_keys(CASE_KEYS, "案例 front matter ", "case front matter")
+    title = r.get("title", str, required=True, example="南干渠新架桥梁")
+    when = _date(r, "date", tz, required=True)
+    township_text = r.get("township", str, required=True, example="凉泉乡")
+    township = None
+    if township_text:
+        township, _ = ctx.places.resolve_township(township_text)
+        if township is None and ctx.places.places:
+            zh, en = township_problem(ctx.places, township_text, problems)
+            r.error("township", zh, en, at_value=True)
+    villages = r.get_text_list("villages", example="[韩店村, 凉泉村]")
+    if township is not None:
+        for village, line in villages:
+            if village not in township.children:
+                hint = suggestion(problems, village, township.children)
+                problems.add(rel, line, f"「{township.name}」下没有村（社区）「{village}」{hint or '；请先在 content/places.yaml 中把它加到该乡镇的 children'}",
+                             f"`{township.name}` has no village `{village}`{hint or '; add it to its children in content/places.yaml'}")
+    topic_slugs = []
+    by_name = {t.name: t for t in ctx.topics}
+    by_name.update({t.slug: t for t in ctx.topics})
+    for name, line in r.get_text_list("topics", required=True, example="[交通出行]"):
+        topic = by_name.get(name)
+        if topic is None:
+            if ctx.topics:
+                hint = suggestion(problems, name, [t.name for t in ctx.topics]) or (
+                    "；可用的议题：" + join_choices(problems, (t.name for t in ctx.topics)) if problems.zh()
+                    else "; known topics: " + ", ".join(t.name for t in ctx.topics))
+                problems.add(rel, line, f"content/topics.yaml 中没有议题「{name}」{hint}",
+                             f"no topic `{name}` in content/topics.yaml{hint}")
+        elif topic.slug not in topic_slugs:
+            topic_slugs.append(topic.slug)
+    status = None
+    if "status" not in r.data or r.data["status"] is None:
+        r.missing("status", "resolved")
+    else:
+        status = _stage(r, r.data["status"], r.value_line("status"), ctx)
+    timeline = _timeline(r, ctx)
+    source = _source(r)
+    follow_up = _date(r, "follow_up", tz, required=False)
+    draft = r.get("draft", bool, example="false", default=False)
+    fallback = slugify(title or "") or _file_slug(rel)
+    slug = _slug(r, fallback)
+    if problems.errors or title is None or when is None or township is None or status is None:
+        return None
+    return Case(
+        path=rel, slug=slug, title=title, when=when, township=township.slug,
+        villages=tuple(v for v, _ in villages), topics=tuple(topic_slugs), status=status,
+        body=body, body_start_line=body_line,
+        form=r.get("form", str, default=""), convener=r.get("convener", str, default=""),
+        participants=r.get_count("participants"), beneficiaries=r.get_count("beneficiaries"),
+        outcome=r.get("outcome", str, default=""), timeline=timeline, source=source, draft=draft,
+        follow_up=follow_up, links=links,
+    )
+
+
+def _timeline(r: Reader, ctx: Context) -> tuple[TimelineEntry, ...]:
+    raw = r.data.get("timeline")
+    if raw is None:
+        return ()
+    if not isinstance(raw, YList):
+        r.error("timeline", "timeline 应为列表，每项如 - {date: 2021-06, stage: raised, text: 群众反映}",
+                "`timeline` should be a list of entries like - {date: 2021-06, stage: raised, text: ...}", at_value=True)
+        return ()
+    entries = []
+    for item, line in zip(raw, raw.item_line):
+        if not isinstance(item, YMap):
+            r.problems.add(r.path, line, "timeline 的每一项应包含 date 和 text，例如 {date: 2021-06, text: 召开议事会}",
+                           "each timeline entry needs date and text, e.g. {date: 2021-06, text: meeting held}")
+            continue
+        item.line = line
+        sub = Reader(item, r.path, r.problems)
+        sub.unknown_keys(TIMELINE_KEYS, "timeline 条目", "a timeline entry")
+        when = _date(sub, "date", ctx.config.tz, required=True)
+        text = sub.get("text", str, required=True, example="召开议事会")
+        stage = None
+        if item.get("stage") is not None:
+            stage = _stage(sub, item["stage"], sub.value_line("stage"), ctx, key="stage")
+        if when is not None and text:
+            entries.append(TimelineEntry(when, stage, text))
+    return tuple(sorted(entries, key=lambda e: e.when.moment))
+
+
+def _source(r: Reader) -> Source | None:
+    raw = r.data.get("source")
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw_map = YMap({"url": raw})
+        raw_map.key_line, raw_map.value_line, raw_map.line = {"url": r.line("source")}, {"url": r.value_line("source")}, r.line("source")
+        raw = raw_map
+    if not isinstance(raw, YMap):
+        r.error("source", "source 应写成 {name: 来源名称, url: https://…}", "`source` should be {name: ..., url: https://...}", at_value=True)
+        return None
+    raw.line = r.line("source")
+    sub = Reader(raw, r.path, r.problems)
+    sub.unknown_keys(SOURCE_KEYS, "source ", "source")
+    name = sub.get("name", str, default="")
+    url = sub.get("url", str, example="https://example.org/a", default="")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c in url for c in "\"'<> \t\n"):
+            sub.error("url", f"来源链接「{url}」只能是 http:// 或 https:// 开头的网址",
+                      f"source url `{url}` must be an http:// or https:// address", at_value=True)
+            return None
+    if not name and not url:
+        return None
+    return Source(name or urlsplit(url).netloc, url)
+
+
+def _file_slug(rel: str) -> str:
+    stem = Path(rel).stem
+    stem = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem)
+    if is_valid_slug(stem):
+        return stem
+    return slugify(stem)
+
+
+def _text_or_list(r: Reader, key: str, split_spaces: bool) -> tuple[str, ...]:
+    value = r.data.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v for v in (value.split() if split_spaces else [value.strip()]) if v)
+    if isinstance(value, list):
+        return tuple(str(v).strip() for v in value if isinstance(v, (str, int)) and str(v).strip())
+    return ()
+
+
+def _parse_report(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
+                  links: tuple[tuple[str, str, int], ...]) -> Report | None:
+    title = r.get("title", str, required=True, example="政协履职深植基层")
+    when = _date(r, "date", ctx.config.tz, required=False) or date_from_filename(Path(rel).name, ctx.config.tz)
+    if when is None and "date" not in r.data:
+        r.missing("date", "2022-01-04")
+    cases = r.get_text_list("cases", example="[liangquan-bridge]")
+    case_links = tuple((("case", slug, line)) for slug, line in cases)
+    draft = r.get("draft", bool, example="false", default=False)
+    stem = _file_slug(rel)
+    slug = _slug(r, stem if is_valid_slug(stem) and not re.fullmatch(r"[0-9-]+", stem) else slugify(title or "") or stem)
+    if r.problems.errors or title is None or when is None:
+        return None
+    image = r.get("headimg", str, default="") or r.get("thumbnail", str, default="")
+    if image and urlsplit(image).scheme.lower() not in ("http", "https", ""):
+        image = ""
+    return Report(path=rel, slug=slug, title=title, when=when, body=body, body_start_line=body_line,
+                  categories=_text_or_list(r, "categories", False), tags=_text_or_list(r, "tags", True),
+                  author=r.get("author", str, default=""), image=image,
+                  cases=tuple(s for s, _ in cases), draft=draft, links=links + case_links)
+
+
+def _parse_page(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
+                links: tuple[tuple[str, str, int], ...]) -> Page | None:
+    r.unknown_keys(PAGE_KEYS, "页面 front matter ", "page front matter")
+    title = r.get("title", str, required=True, example="关于本公报")
+    when = _date(r, "date", ctx.config.tz, required=False)
+    slug = _slug(r, _file_slug(rel) or slugify(title or ""))
+    draft = r.get("draft", bool, example="false", default=False)
+    if r.problems.errors or title is None:
+        return None
+    return Page(path=rel, slug=slug, title=title, when=when, body=body, body_start_line=body_line,
+                description=r.get("description", str, default=""), draft=draft, links=links)

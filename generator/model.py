@@ -1,0 +1,101 @@
+"""The site as frozen values. No I/O, no behaviour beyond derived properties.
+
+Relations are stored as slugs and keys, so values pickle cleanly for worker processes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .config import SiteConfig
+from .dates import When
+from .places import PlaceTree
+from .topics import Topic
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    when: When
+    stage: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    path: str                      # site-relative POSIX path of the file
+    slug: str
+    title: str
+    when: When
+    township: str                  # township slug
+    villages: tuple[str, ...]
+    topics: tuple[str, ...]        # topic slugs
+    status: str                    # stage key
+    body: str
+    body_start_line: int
+    form: str = ""
+    convener: str = ""
+    participants: int | None = None
+    beneficiaries: int | None = None
+    outcome: str = ""
+    timeline: tuple[TimelineEntry, ...] = ()
+    source: Source | None = None
+    draft: bool = False
+    follow_up: When | None = None
+    links: tuple[tuple[str, str, int], ...] = ()   # (kind, slug, line) of case:/report:/page: links
+
+    kind = "case"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    path: str
+    slug: str
+    title: str
+    when: When
+    body: str
+    body_start_line: int
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    author: str = ""
+    image: str = ""
+    cases: tuple[str, ...] = ()
+    draft: bool = False
+    links: tuple[tuple[str, str, int], ...] = ()
+
+    kind = "report"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    path: str
+    slug: str
+    title: str
+    when: When | None
+    body: str
+    body_start_line: int
+    description: str = ""
+    draft: bool = False
+    links: tuple[tuple[str, str, int], ...] = ()
+
+    kind = "page"
+
+
+Document = Case | Report | Page
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    config: SiteConfig
+    places: PlaceTree
+    topics: tuple[Topic, ...]
+    cases: tuple[Case, ...]        # published, newest first (date desc, slug)
+    reports: tuple[Report, ...]    # newest first
+    pages: tuple[Page, ...]        # by slug
+    base_url: str
+    today_iso: str
+    static_files: tuple[tuple[str, str], ...] = field(default=())  # (OUT-relative path, absolute source path)

@@ -1,0 +1,1 @@
+"""Producers of non-page outputs: feeds, sitemap/robots, open data. Pure."""

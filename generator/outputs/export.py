@@ -1,0 +1,72 @@
+"""Open data: every published case as data/cases.json and data/cases.csv. Pure.
+
+The fields are documented in the README ("Open data"). CSV cells that a
+spreadsheet would run as a formula (= + - @ at the start) get a leading quote.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING, Any
+
+from .. import urls
+
+if TYPE_CHECKING:
+    from ..model import Case, Site
+    from ..taxonomy import Index
+
+CSV_COLUMNS = ("slug", "title", "date", "province", "city", "county", "township", "villages", "topics",
+               "status", "status_label", "form", "convener", "participants", "beneficiaries", "outcome",
+               "follow_up", "source_name", "source_url", "url", "timeline")
+
+
+def case_record(site: Site, case: Case, index: Index) -> dict[str, Any]:
+    township = site.places.township_by_slug()[case.township]
+    chain = list(township.path) + [""] * 4
+    topics = {t.slug: t.name for t in site.topics}
+    return {
+        "slug": case.slug, "title": case.title, "date": case.when.iso(), "url": site.base_url + urls.case(case.slug),
+        "province": chain[0], "city": chain[1], "county": chain[2], "township": township.name,
+        "township_slug": township.slug, "villages": list(case.villages),
+        "topics": [topics[t] for t in case.topics], "topic_slugs": list(case.topics),
+        "status": case.status, "status_label": site.config.stage(case.status).label,
+        "form": case.form, "convener": case.convener, "participants": case.participants,
+        "beneficiaries": case.beneficiaries, "outcome": case.outcome,
+        "follow_up": case.follow_up.iso() if case.follow_up else None,
+        "timeline": [{"date": e.when.iso(), "stage": e.stage, "text": e.text} for e in case.timeline],
+        "source_name": case.source.name if case.source else "", "source_url": case.source.url if case.source else "",
+        "reports": list(index.reports_by_case.get(case.slug, ())),
+    }
+
+
+def cases_json(site: Site, index: Index) -> str:
+    records = [case_record(site, c, index) for c in site.cases]
+    document = {"site": site.config.title, "url": site.base_url, "count": len(records), "cases": records}
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+def safe_cell(value: str) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ (or tab/CR) gets a quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return "|".join(str(v) for v in value)
+    return str(value)
+
+
+def cases_csv(site: Site, index: Index) -> str:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for case in site.cases:
+        record = case_record(site, case, index)
+        writer.writerow([safe_cell(_cell(record[c])) for c in CSV_COLUMNS])
+    return buffer.getvalue()

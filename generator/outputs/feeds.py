@@ -1,0 +1,49 @@
+"""Atom feeds: the whole site, per township and per topic. Pure.
+
+No build time in the output: a feed's `updated` is its newest entry's date.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .. import urls
+
+if TYPE_CHECKING:
+    from ..render import Renderer
+
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Drop characters XML 1.0 cannot carry (they would make the feed invalid)."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def feed_context(renderer: Renderer, scope: str, slug: str) -> tuple[str, dict[str, Any]]:
+    site, index = renderer.site, renderer.index
+    base = site.base_url
+    if scope == "township":
+        place = renderer.townships[slug]
+        slugs = index.by_township.get(slug, ())
+        title, alternate, path = f"{site.config.title} · {place.name}", urls.township(slug), f"townships/{slug}/feed.xml"
+    elif scope == "topic":
+        topic = renderer.topics[slug]
+        slugs = index.by_topic.get(slug, ())
+        title, alternate, path = f"{site.config.title} · {topic.name}", urls.topic(slug), f"topics/{slug}/feed.xml"
+    else:
+        slugs = tuple(c.slug for c in site.cases)
+        title, alternate, path = site.config.title, "", "feed.xml"
+    entries = []
+    for case in renderer.cases(slugs[: site.config.feed_limit]):
+        updated = max([case.when.moment] + [e.when.moment for e in case.timeline])
+        entries.append({
+            "case": case, "url": base + urls.case(case.slug), "published": case.when.moment.isoformat(),
+            "updated": updated.isoformat(), "content": xml_text(renderer.body_html(case, base, absolute=True)),
+            "township": renderer.townships[case.township].name,
+            "topics": [renderer.topics[t].name for t in case.topics],
+            "stage": site.config.stage(case.status).label,
+        })
+    newest = max((e["updated"] for e in entries), default=site.cases[0].when.moment.isoformat() if site.cases else "2000-01-01T00:00:00+00:00")
+    return path, {"site": site.config, "feed_title": title, "feed_url": base + path, "alternate": base + alternate,
+                  "entries": entries, "updated": newest, "xml_text": xml_text, "base_url": base}

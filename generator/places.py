@@ -1,0 +1,190 @@
+"""The place tree from content/places.yaml, and township lookup by name or path.
+
+Levels by depth: province (0) > city (1) > county/district (2) > township/street (3)
+> village/community (4). Pure apart from `load_places`, which reads one file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problems, join_choices, suggestion
+from .schema import Reader
+from .slugs import is_valid_slug, slugify
+from .yamlsrc import YamlError, YList, YMap, load_yaml
+
+PLACES_FILE = "content/places.yaml"
+TOWNSHIP_DEPTH = 3
+PLACE_KEYS = ("name", "slug", "description", "children")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    slug: str
+    path: tuple[str, ...]          # names from the root down to this place
+    description: str
+    children: tuple[str, ...]      # names of the children
+    line: int
+
+    @property
+    def depth(self) -> int:
+        return len(self.path) - 1
+
+    @property
+    def label(self) -> str:
+        return "/".join(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceTree:
+    places: tuple[Place, ...]                 # depth-first, file order
+
+    def townships(self) -> tuple[Place, ...]:
+        return tuple(p for p in self.places if p.depth == TOWNSHIP_DEPTH)
+
+    def counties(self) -> tuple[Place, ...]:
+        return tuple(p for p in self.places if p.depth == TOWNSHIP_DEPTH - 1)
+
+    def by_path(self) -> dict[tuple[str, ...], Place]:
+        return {p.path: p for p in self.places}
+
+    def township_by_slug(self) -> dict[str, Place]:
+        return {p.slug: p for p in self.townships()}
+
+    def ancestors(self, place: Place) -> tuple[Place, ...]:
+        index = self.by_path()
+        return tuple(index[place.path[:i]] for i in range(1, len(place.path)))
+
+    def resolve_township(self, text: str) -> tuple[Place | None, tuple[Place, ...]]:
+        """Find the township `text` names: (place, ()) or (None, candidates)."""
+        parts = tuple(p.strip() for p in text.split("/") if p.strip())
+        if not parts:
+            return None, ()
+        matches = tuple(t for t in self.townships() if t.name == parts[-1] and _is_subsequence(parts, t.path))
+        if len(matches) == 1:
+            return matches[0], ()
+        if not matches and len(parts) == 1:
+            by_slug = [t for t in self.townships() if t.slug == parts[0]]
+            if len(by_slug) == 1:
+                return by_slug[0], ()
+        return None, matches
+
+
+def _is_subsequence(parts: tuple[str, ...], path: tuple[str, ...]) -> bool:
+    position = 0
+    for name in path:
+        if position < len(parts) and parts[position] == name:
+            position += 1
+    return position == len(parts)
+
+
+def load_places(site_dir: Path, problems: Problems) -> PlaceTree:
+    path = site_dir / PLACES_FILE
+    if not path.exists():
+        problems.add(PLACES_FILE, None, "缺少地名文件 content/places.yaml；请按 省 > 市 > 县（区） > 乡镇（街道） 列出地名",
+                     "content/places.yaml is missing; list places as province > city > county > township")
+        return PlaceTree(())
+    try:
+        data = load_yaml(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        problems.add(PLACES_FILE, None, "文件不是 UTF-8 编码；请用 UTF-8 另存", "the file is not UTF-8; save it as UTF-8")
+        return PlaceTree(())
+    except YamlError as exc:
+        problems.add(PLACES_FILE, exc.line, exc.zh, exc.en)
+        return PlaceTree(())
+    if not isinstance(data, YList):
+        problems.add(PLACES_FILE, 1, "places.yaml 应为列表，每项以 - name: 开头", "places.yaml should be a list of `- name:` items")
+        return PlaceTree(())
+    places: list[Place] = []
+    _read_level(data, (), problems, places)
+    _assign_slugs(places, problems)
+    return PlaceTree(tuple(places))
+
+
+def _read_level(items: YList, parent: tuple[str, ...], problems: Problems, out: list[Place]) -> None:
+    seen: dict[str, int] = {}
+    for item, line in zip(items, items.item_line):
+        if isinstance(item, (str, int)) and not isinstance(item, bool):
+            name, slug, description, children, node_line = str(item).strip(), "", "", None, line
+        elif isinstance(item, YMap):
+            r = Reader(item, PLACES_FILE, problems)
+            r.unknown_keys(PLACE_KEYS, "地名", "a place")
+            name = r.get("name", str, required=True, example="凉泉乡") or ""
+            slug = r.get("slug", str, example="liangquan", default="")
+            if slug and not is_valid_slug(slug):
+                r.error("slug", f"slug「{slug}」只能用小写英文字母、数字和连字符，例如 liangquan",
+                        f"slug `{slug}` may only use a-z, 0-9 and hyphens, e.g. liangquan", at_value=True)
+                slug = ""
+            description = r.get("description", str, default="")
+            children = item.get("children")
+            node_line = item.line
+            if children is not None and not isinstance(children, YList):
+                r.error("children", "children 应为列表", "`children` should be a list", at_value=True)
+                children = None
+        else:
+            problems.add(PLACES_FILE, line, "每个地名应为名称或 name: 形式的条目", "each place should be a name or a `name:` entry")
+            continue
+        if not name:
+            continue
+        if "/" in name:
+            problems.add(PLACES_FILE, node_line, f"地名「{name}」不能包含 /", f"place name `{name}` cannot contain /")
+            continue
+        if name in seen:
+            problems.add(PLACES_FILE, node_line, f"「{name}」在同一上级下重复（第 {seen[name]} 行已有）",
+                         f"`{name}` appears twice under the same parent (also on line {seen[name]})")
+            continue
+        seen[name] = node_line
+        path = parent + (name,)
+        child_names = tuple(str(c.get("name", "")).strip() if isinstance(c, YMap) else str(c).strip()
+                            for c in (children or ()))
+        out.append(Place(name, slug, path, description, child_names, node_line))
+        if children:
+            _read_level(children, path, problems, out)
+
+
+def _assign_slugs(places: list[Place], problems: Problems) -> None:
+    """Default slugs are pinyin; same-named townships get their county's slug in front."""
+    by_path = {p.path: p for p in places}
+    name_count: dict[tuple[int, str], int] = {}
+    for p in places:
+        name_count[(p.depth, p.name)] = name_count.get((p.depth, p.name), 0) + 1
+    for i, p in enumerate(places):
+        if p.slug:
+            continue
+        slug = slugify(p.name) or f"place-{i}"
+        if name_count[(p.depth, p.name)] > 1 and p.depth >= 1:
+            parent = by_path[p.path[:-1]]
+            parent_slug = parent.slug or slugify(parent.name)
+            slug = f"{parent_slug}-{slug}"
+        places[i] = p = Place(p.name, slug, p.path, p.description, p.children, p.line)
+        by_path[p.path] = p
+    # Townships and counties each share one URL space: a repeated slug is an error naming both.
+    for depth in (TOWNSHIP_DEPTH - 1, TOWNSHIP_DEPTH):
+        owners: dict[str, Place] = {}
+        for p in places:
+            if p.depth != depth:
+                continue
+            if p.slug in owners:
+                other = owners[p.slug]
+                problems.add(PLACES_FILE, p.line,
+                             f"「{p.label}」的 slug「{p.slug}」与第 {other.line} 行的「{other.label}」相同；请给其中一个写不同的 slug",
+                             f"`{p.label}` has slug `{p.slug}`, the same as `{other.label}` on line {other.line}; give one a different slug")
+            else:
+                owners[p.slug] = p
+
+
+def township_problem(tree: PlaceTree, text: str, problems: Problems) -> tuple[str, str]:
+    """The (zh, en) message for a township that does not resolve."""
+    place, candidates = tree.resolve_township(text)
+    assert place is None
+    if candidates:
+        zh_list = join_choices(problems, (c.label for c in candidates))
+        return (f"乡镇「{text}」有重名：{zh_list}；请写成带上级的路径，例如 {candidates[0].path[-2]}/{candidates[0].name}",
+                f"township `{text}` is ambiguous: {', '.join(c.label for c in candidates)}; "
+                f"write it as a path, e.g. {candidates[0].path[-2]}/{candidates[0].name}")
+    names = [t.name for t in tree.townships()]
+    hint = suggestion(problems, text.split("/")[-1], names)
+    if not hint:
+        hint = "；请先在 content/places.yaml 中添加它" if problems.zh() else "; add it to content/places.yaml first"
+    return (f"content/places.yaml 中没有乡镇（街道）「{text}」{hint}", f"no township `{text}` in content/places.yaml{hint}")

@@ -1,0 +1,256 @@
+"""Plan the site's pages as small job descriptions and render each one to bytes.
+
+Pure apart from reading templates: a job's bytes depend only on the Site, so
+jobs can run in any order, in any process, and give the same output.
+"""
+from __future__ import annotations
+
+import math
+
+import traceback
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterator
+
+import jinja2
+
+from . import urls
+from .errors import Problem
+from .markup import plain_text, render_body, resolve_links
+from .model import Case, Page, Report, Site
+from .outputs import export, feeds, sitemap
+from .places import Place
+from .taxonomy import Index, build_index
+from .theme import Theme, make_environment
+
+Job = tuple[str, ...]
+
+
+class TemplateProblem(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.format())
+        self.problem = problem
+
+
+def plan(site: Site, index: Index) -> list[Job]:
+    """Every output file as a job; cheap, so it is redone on every build."""
+    per = site.config.per_page
+    pages = lambda n: range(1, max(1, math.ceil(n / per)) + 1)  # noqa: E731
+    jobs: list[Job] = [("home",), ("404",), ("townships",), ("topics",), ("stages",), ("sitemap",),
+                       ("robots",), ("json",), ("csv",), ("feed", "site", "")]
+    jobs += [("case", c.slug) for c in site.cases]
+    for t in site.places.townships():
+        n = len(index.by_township.get(t.slug, ()))
+        jobs += [("township", t.slug, str(p)) for p in pages(n)]
+        jobs.append(("feed", "township", t.slug))
+    for topic in site.topics:
+        jobs += [("topic", topic.slug, str(p)) for p in pages(len(index.by_topic.get(topic.slug, ())))]
+        jobs.append(("feed", "topic", topic.slug))
+    for stage in site.config.stages:
+        jobs += [("stage", stage.key, str(p)) for p in pages(len(index.by_stage.get(stage.key, ())))]
+    jobs += [("reports", str(p)) for p in pages(len(site.reports))]
+    jobs += [("report", r.slug) for r in site.reports]
+    jobs += [("page", p.slug) for p in site.pages]
+    return jobs
+
+
+@dataclass
+class Renderer:
+    """Renders jobs for one site; one per process (holds a Jinja env and body cache)."""
+
+    site: Site
+    theme: Theme
+
+    def __post_init__(self) -> None:
+        self.index = build_index(self.site)
+        self.env = make_environment(self.theme)
+        self.places = {p.path: p for p in self.site.places.places}
+        self.townships = self.site.places.township_by_slug()
+        self.topics = {t.slug: t for t in self.site.topics}
+        self.stage_counts = {s.key: len(self.index.by_stage.get(s.key, ())) for s in self.site.config.stages}
+        self._body = lru_cache(maxsize=4096)(render_body)
+
+    # -- helpers shared by templates -------------------------------------------------
+    def body_html(self, doc: Case | Report | Page, root: str, absolute: bool = False) -> str:
+        base = self.site.base_url if absolute else root
+
+        def target(kind: str, slug: str) -> str:
+            return self.link(base, urls.for_kind(kind, slug))
+        return resolve_links(self._body(doc.body), target, base)
+
+    def link(self, root: str, path: str) -> str:
+        if self.site.config.index_links and (path == "" or path.endswith("/")) and not root.startswith("http"):
+            path += "index.html"
+        return root + path if (root != "./" or path) else "./"
+
+    def place_chain(self, township_slug: str) -> tuple[Place, ...]:
+        township = self.townships[township_slug]
+        return tuple(self.places[township.path[:i]] for i in range(1, len(township.path) + 1))
+
+    def cases(self, slugs: tuple[str, ...] | list[str]) -> list[Case]:
+        return [self.index.case_by_slug[s] for s in slugs]
+
+    # -- rendering -------------------------------------------------------------------
+    def render(self, job: Job) -> tuple[str, bytes]:
+        kind = job[0]
+        if kind == "sitemap":
+            return "sitemap.xml", sitemap.sitemap_xml(self.site, plan(self.site, self.index)).encode()
+        if kind == "robots":
+            return "robots.txt", sitemap.robots_txt(self.site).encode()
+        if kind == "json":
+            return "data/cases.json", export.cases_json(self.site, self.index).encode()
+        if kind == "csv":
+            return "data/cases.csv", export.cases_csv(self.site, self.index).encode()
+        if kind == "feed":
+            path, context = feeds.feed_context(self, job[1], job[2])
+            return path, self._template("feed.xml", context).encode()
+        url, template, context = getattr(self, "_ctx_" + kind)(*job[1:])
+        root = "/" + self.site.base_url.split("/", 3)[3] if kind == "404" else urls.root_for(url)
+        context.update(self._common(url, root))
+        return urls.out_path(url), self._template(template, context).encode()
+
+    def _template(self, name: str, context: dict[str, Any]) -> str:
+        try:
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(Problem(self.theme.display_path(exc.filename or name), exc.lineno or 0,
+                                          f"模板语法错误 / template syntax error: {exc.message}")) from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateProblem(Problem(name, 0, f"找不到模板「{exc.name}」/ template `{exc.name}` not found "
+                                          f"(searched: {', '.join(self.theme.display_path(str(d)) for d in self.theme.template_dirs)})")) from None
+        except Exception as exc:  # a runtime error inside a template: point at the template line
+            filename, line = _template_frame(exc)
+            if filename is None:
+                raise
+            raise TemplateProblem(Problem(self.theme.display_path(filename), line,
+                                          f"模板错误 / template error: {exc}")) from None
+
+    def _common(self, url: str, root: str) -> dict[str, Any]:
+        site = self.site
+
+        def url_for(path: str) -> str:
+            return self.link(root, path)
+        return {
+            "site": site.config, "base_url": site.base_url, "root": root, "url": url_for, "urls": urls,
+            "page_url": url, "canonical": site.base_url + url, "stages": site.config.stages,
+            "stage_counts": self.stage_counts, "township": self.townships.get, "topic": self.topics.get,
+            "place_chain": self.place_chain, "today": site.today_iso, "total_cases": len(site.cases),
+        }
+
+    def _listing(self, slugs: tuple[str, ...], page: int, url_of: Any) -> dict[str, Any]:
+        per = self.site.config.per_page
+        count = max(1, math.ceil(len(slugs) / per))
+        return {"items": self.cases(slugs[(page - 1) * per: page * per]), "pager": {
+            "page": page, "pages": count, "total": len(slugs),
+            "urls": [url_of(n) for n in range(1, count + 1)]}}
+
+    def _ctx_home(self) -> tuple[str, str, dict[str, Any]]:
+        return "", "home.html", {"recent": list(self.site.cases[:8]), "reports": list(self.site.reports[:3]),
+                                 "township_list": self._township_tree(), "topic_list": self._topic_list()}
+
+    def _ctx_404(self) -> tuple[str, str, dict[str, Any]]:
+        return "404.html", "404.html", {}
+
+    def _ctx_case(self, slug: str) -> tuple[str, str, dict[str, Any]]:
+        case = self.index.case_by_slug[slug]
+        url = urls.case(slug)
+        return url, "case.html", {
+            "case": case, "body": self.body_html(case, urls.root_for(url)),
+            "related": self.index.related(case),
+            "reports": [self.index.report_by_slug[s] for s in self.index.reports_by_case.get(slug, ())]}
+
+    def _ctx_township(self, slug: str, page: str) -> tuple[str, str, dict[str, Any]]:
+        place = self.townships[slug]
+        slugs = self.index.by_township.get(slug, ())
+        context = self._listing(slugs, int(page), lambda n: urls.township(slug, n))
+        context.update(kind="township", place=place, title=place.name, description=place.description,
+                       feed=f"townships/{slug}/feed.xml", breadcrumb=self.place_chain(slug)[:-1],
+                       by_stage=self._count_stages(slugs))
+        return urls.township(slug, int(page)), "list.html", context
+
+    def _ctx_topic(self, slug: str, page: str) -> tuple[str, str, dict[str, Any]]:
+        topic = self.topics[slug]
+        slugs = self.index.by_topic.get(slug, ())
+        context = self._listing(slugs, int(page), lambda n: urls.topic(slug, n))
+        context.update(kind="topic", place=None, title=topic.name, description=topic.description,
+                       feed=f"topics/{slug}/feed.xml", breadcrumb=(), by_stage=self._count_stages(slugs))
+        return urls.topic(slug, int(page)), "list.html", context
+
+    def _ctx_stage(self, key: str, page: str) -> tuple[str, str, dict[str, Any]]:
+        stage = self.site.config.stage(key)
+        slugs = self.index.by_stage.get(key, ())
+        context = self._listing(slugs, int(page), lambda n: urls.stage(key, n))
+        context.update(kind="stage", place=None, title=stage.label, description="", feed=None,
+                       breadcrumb=(), by_stage={}, stage=stage)
+        return urls.stage(key, int(page)), "list.html", context
+
+    def _count_stages(self, slugs: tuple[str, ...]) -> dict[str, int]:
+        counts = {s.key: 0 for s in self.site.config.stages}
+        for slug in slugs:
+            counts[self.index.case_by_slug[slug].status] += 1
+        return counts
+
+    def _township_tree(self) -> list[dict[str, Any]]:
+        """Counties with their townships and case counts, in places.yaml order."""
+        tree = []
+        for county in self.site.places.counties():
+            townships = [t for t in self.site.places.townships() if t.path[:-1] == county.path]
+            rows = [{"place": t, "count": len(self.index.by_township.get(t.slug, ())),
+                     "by_stage": self._count_stages(self.index.by_township.get(t.slug, ()))} for t in townships]
+            tree.append({"county": county, "chain": [self.places[county.path[:i]] for i in range(1, len(county.path))],
+                         "townships": rows, "count": sum(r["count"] for r in rows)})
+        return tree
+
+    def _topic_list(self) -> list[dict[str, Any]]:
+        return [{"topic": t, "count": len(self.index.by_topic.get(t.slug, ())),
+                 "by_stage": self._count_stages(self.index.by_topic.get(t.slug, ()))} for t in self.site.topics]
+
+    def _ctx_townships(self) -> tuple[str, str, dict[str, Any]]:
+        return "townships/", "townships.html", {"tree": self._township_tree()}
+
+    def _ctx_topics(self) -> tuple[str, str, dict[str, Any]]:
+        return "topics/", "topics.html", {"topic_list": self._topic_list()}
+
+    def _ctx_stages(self) -> tuple[str, str, dict[str, Any]]:
+        return "stages/", "stages.html", {}
+
+    def _ctx_reports(self, page: str) -> tuple[str, str, dict[str, Any]]:
+        per = self.site.config.per_page
+        number = int(page)
+        count = max(1, math.ceil(len(self.site.reports) / per))
+        return urls.reports(number), "reports.html", {
+            "items": list(self.site.reports[(number - 1) * per: number * per]),
+            "pager": {"page": number, "pages": count, "total": len(self.site.reports),
+                      "urls": [urls.reports(n) for n in range(1, count + 1)]}}
+
+    def _ctx_report(self, slug: str) -> tuple[str, str, dict[str, Any]]:
+        report = self.index.report_by_slug[slug]
+        url = urls.report(slug)
+        linked = dict.fromkeys(list(report.cases) + [s for k, s, _ in report.links if k == "case"])
+        return url, "report.html", {"report": report, "body": self.body_html(report, urls.root_for(url)),
+                                    "linked": self.cases([s for s in linked if s in self.index.case_by_slug])}
+
+    def _ctx_page(self, slug: str) -> tuple[str, str, dict[str, Any]]:
+        page = self.index.page_by_slug[slug]
+        url = urls.page(slug)
+        return url, "page.html", {"page": page, "body": self.body_html(page, urls.root_for(url))}
+
+    def excerpt(self, doc: Case | Report | Page, length: int = 120) -> str:
+        text = plain_text(self._body(doc.body))
+        return text if len(text) <= length else text[:length].rstrip() + "…"
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int]:
+    """The innermost traceback frame that belongs to a template."""
+    found: tuple[str | None, int] = (None, 0)
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        name = frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".txt", ".svg")) and not name.endswith(".py"):
+            found = (name, line)
+    return found
+
+
+def render_all(renderer: Renderer, jobs: list[Job]) -> Iterator[tuple[str, bytes]]:
+    for job in jobs:
+        yield renderer.render(job)
+

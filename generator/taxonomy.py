@@ -1,0 +1,98 @@
+"""Cross-file rules and the lookup index: slug collisions, links that name nothing,
+cases by township / topic / stage / year. Pure.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .errors import Problems
+from .model import Case, Page, Report, Site
+
+# Top-level names the generator owns; a plain page may not take them.
+RESERVED = {"cases", "townships", "topics", "stages", "reports", "stats", "search", "data", "assets",
+            "feed.xml", "sitemap.xml", "robots.txt", "404.html", "index.html", "pagefind", "page"}
+
+
+def check_collisions(cases: list[Case], reports: list[Report], pages: list[Page], problems: Problems) -> None:
+    """Two documents with one URL are an error naming both files."""
+    for docs, what_zh, what_en in ((cases, "案例", "case"), (reports, "报道", "report"), (pages, "页面", "page")):
+        owners: dict[str, Case | Report | Page] = {}
+        for doc in sorted(docs, key=lambda d: d.path):
+            other = owners.get(doc.slug)
+            if other is not None:
+                problems.add(doc.path, _slug_line(doc),
+                             f"{what_zh}网址 slug「{doc.slug}」与 {other.path} 重复；请在其中一个文件里写不同的 slug: …",
+                             f"{what_en} slug `{doc.slug}` is also used by {other.path}; set a different `slug:` in one of them")
+            else:
+                owners[doc.slug] = doc
+    for page in pages:
+        if page.slug in RESERVED:
+            problems.add(page.path, _slug_line(page),
+                         f"页面 slug「{page.slug}」是网站保留的路径；请换一个 slug",
+                         f"page slug `{page.slug}` is a reserved path of the site; choose another slug")
+
+
+def _slug_line(doc: Case | Report | Page) -> int:
+    return 0
+
+
+def check_links(docs: list[Case | Report | Page], cases: set[str], reports: set[str], pages: set[str],
+                problems: Problems) -> None:
+    """`[text](case:SLUG)` and a report's `cases:` must name something published."""
+    known = {"case": cases, "report": reports, "page": pages}
+    names = {"case": ("案例", "case"), "report": ("报道", "report"), "page": ("页面", "page")}
+    for doc in docs:
+        for kind, slug, line in doc.links:
+            if slug not in known[kind]:
+                zh, en = names[kind]
+                problems.add(doc.path, line, f"链接 {kind}:{slug} 指向的{zh}不存在（或是草稿）；请检查 slug 拼写",
+                             f"link {kind}:{slug} names no published {en}; check the slug")
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    by_township: dict[str, tuple[str, ...]]
+    by_topic: dict[str, tuple[str, ...]]
+    by_stage: dict[str, tuple[str, ...]]
+    by_year: dict[int, tuple[str, ...]]
+    reports_by_case: dict[str, tuple[str, ...]]
+    case_by_slug: dict[str, Case]
+    report_by_slug: dict[str, Report]
+    page_by_slug: dict[str, Page]
+
+    def related(self, case: Case, limit: int = 6) -> tuple[Case, ...]:
+        """Cases in the same township first, then sharing a topic; newest first."""
+        picked: list[str] = []
+        for slug in self.by_township.get(case.township, ()):
+            if slug != case.slug and len(picked) < limit // 2:
+                picked.append(slug)
+        for topic in case.topics:
+            for slug in self.by_topic.get(topic, ()):
+                if slug != case.slug and slug not in picked and len(picked) < limit:
+                    picked.append(slug)
+        return tuple(self.case_by_slug[s] for s in picked)
+
+
+def build_index(site: Site) -> Index:
+    by_township: dict[str, list[str]] = defaultdict(list)
+    by_topic: dict[str, list[str]] = defaultdict(list)
+    by_stage: dict[str, list[str]] = defaultdict(list)
+    by_year: dict[int, list[str]] = defaultdict(list)
+    for case in site.cases:  # already newest first, so every list is too
+        by_township[case.township].append(case.slug)
+        for topic in case.topics:
+            by_topic[topic].append(case.slug)
+        by_stage[case.status].append(case.slug)
+        by_year[case.when.date.year].append(case.slug)
+    reports_by_case: dict[str, list[str]] = defaultdict(list)
+    for report in site.reports:
+        for slug in dict.fromkeys(list(report.cases) + [s for k, s, _ in report.links if k == "case"]):
+            reports_by_case[slug].append(report.slug)
+    freeze = lambda d: {k: tuple(v) for k, v in d.items()}  # noqa: E731
+    return Index(
+        by_township=freeze(by_township), by_topic=freeze(by_topic), by_stage=freeze(by_stage),
+        by_year=freeze(by_year), reports_by_case=freeze(reports_by_case),
+        case_by_slug={c.slug: c for c in site.cases}, report_by_slug={r.slug: r for r in site.reports},
+        page_by_slug={p.slug: p for p in site.pages},
+    )

@@ -1,0 +1,127 @@
+"""The theme chain (site templates/ → themes/NAME/ → built-in default), the Jinja
+environment, i18n strings and static files.
+
+Reads theme files only; renders nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .errors import Problems
+from .yamlsrc import YamlError, YMap, load_yaml
+
+
+def builtin_theme_dir() -> Path:
+    """The default theme: packaged beside the code in a wheel, or at the repo root in a checkout."""
+    packaged = Path(__file__).parent / "_theme_default"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "themes" / "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """Where templates, static files, strings and archetypes come from, first layer wins."""
+
+    site_dir: Path
+    layers: tuple[Path, ...]     # theme roots, most specific first
+    template_dirs: tuple[Path, ...]
+    strings: dict[str, str]
+
+    def find(self, sub: str, name: str) -> Path | None:
+        for layer in self.layers:
+            candidate = layer / sub / name
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def static_files(self) -> dict[str, Path]:
+        """OUT-relative path → source file, theme static under the site's own static/."""
+        files: dict[str, Path] = {}
+        for root in [self.site_dir / "static"] + [layer / "static" for layer in self.layers]:
+            if root.is_dir():
+                for path in sorted(root.rglob("*")):
+                    if path.is_file() and not path.name.startswith("."):
+                        files.setdefault(path.relative_to(root).as_posix(), path)
+        return dict(sorted(files.items()))
+
+    def fingerprint(self) -> str:
+        """Hash of every template and string, for cache keys."""
+        digest = hashlib.sha256()
+        for directory in self.template_dirs:
+            if directory.is_dir():
+                for path in sorted(directory.rglob("*")):
+                    if path.is_file():
+                        digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+        digest.update(repr(sorted(self.strings.items())).encode())
+        return digest.hexdigest()
+
+    def display_path(self, filename: str) -> str:
+        path = Path(filename)
+        try:
+            return path.resolve().relative_to(self.site_dir.resolve()).as_posix()
+        except ValueError:
+            builtin = builtin_theme_dir().resolve()
+            try:
+                return "themes/default/" + path.resolve().relative_to(builtin).as_posix() + " (built-in)"
+            except ValueError:
+                return path.as_posix()
+
+
+def load_theme(site_dir: Path, name: str, language: str, problems: Problems) -> Theme:
+    layers: list[Path] = []
+    chosen = site_dir / "themes" / name
+    if chosen.is_dir():
+        layers.append(chosen)
+    elif name != "default":
+        available = sorted(p.name for p in (site_dir / "themes").glob("*") if p.is_dir()) if (site_dir / "themes").is_dir() else []
+        problems.add("site.yaml", None, f"找不到主题「{name}」（查找了 themes/{name}/）；可用的主题：{'、'.join(available + ['default'])}",
+                     f"theme `{name}` not found (looked in themes/{name}/); available: {', '.join(available + ['default'])}")
+    builtin = builtin_theme_dir()
+    if builtin.resolve() not in [layer.resolve() for layer in layers]:
+        layers.append(builtin)
+    template_dirs = [site_dir / "templates"] + [layer / "templates" for layer in layers]
+    strings = _load_strings(site_dir, tuple(layers), language, problems)
+    return Theme(site_dir, tuple(layers), tuple(template_dirs), strings)
+
+
+def _load_strings(site_dir: Path, layers: tuple[Path, ...], language: str, problems: Problems) -> dict[str, str]:
+    strings: dict[str, str] = {}
+    for layer in reversed(layers):  # least specific first, so specific layers override
+        path = layer / "i18n" / f"{language}.yaml"
+        if not path.is_file():
+            continue
+        try:
+            data = load_yaml(path.read_text("utf-8"))
+        except (YamlError, UnicodeDecodeError) as exc:
+            shown = path.relative_to(site_dir).as_posix() if path.is_relative_to(site_dir) else path.as_posix()
+            line = exc.line if isinstance(exc, YamlError) else None
+            problems.add(shown, line, f"界面文字文件无法读取：{getattr(exc, 'zh', exc)}", f"cannot read UI strings: {getattr(exc, 'en', exc)}")
+            continue
+        if isinstance(data, YMap):
+            strings.update({str(k): str(v) for k, v in data.items() if v is not None})
+    return strings
+
+
+def make_environment(theme: Theme) -> jinja2.Environment:
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(d) for d in theme.template_dirs if d.is_dir()]),
+        jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(builtin_theme_dir() / "templates"))}),
+    ])
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                             auto_reload=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    strings = theme.strings
+
+    def translate(key: str, **values: Any) -> str:
+        if key not in strings:
+            raise KeyError(f"UI string `{key}` is missing from i18n")
+        text = strings[key]
+        return text.format(**values) if values else text
+
+    env.globals["t"] = translate
+    return env

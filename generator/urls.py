@@ -1,0 +1,64 @@
+"""Every URL and output path rule in one place, plus `safe_join`. Pure.
+
+URLs here are site-relative with no leading slash ("cases/x/"); pages turn them
+into relative links with their own `root` ("../../"), so a site works under any
+base path and from a folder.
+"""
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+
+def paged(base: str, page: int) -> str:
+    return base if page <= 1 else f"{base}page/{page}/"
+
+
+def case(slug: str) -> str:
+    return f"cases/{slug}/"
+
+
+def township(slug: str, page: int = 1) -> str:
+    return paged(f"townships/{slug}/", page)
+
+
+def topic(slug: str, page: int = 1) -> str:
+    return paged(f"topics/{slug}/", page)
+
+
+def stage(key: str, page: int = 1) -> str:
+    return paged(f"stages/{key}/", page)
+
+
+def report(slug: str) -> str:
+    return f"reports/{slug}/"
+
+
+def reports(page: int = 1) -> str:
+    return paged("reports/", page)
+
+
+def page(slug: str) -> str:
+    return f"{slug}/"
+
+
+def for_kind(kind: str, slug: str) -> str:
+    return {"case": case, "report": report, "page": page}[kind](slug)
+
+
+def out_path(url: str) -> str:
+    """The file that serves `url`: directories get index.html."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+def root_for(url: str) -> str:
+    """The relative prefix from the page at `url` back to the site root."""
+    depth = url.count("/")
+    return "../" * depth if depth else "./"
+
+
+def safe_join(root: Path, rel: str) -> Path:
+    """`root / rel`, refusing anything that would land outside root."""
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or any(part in ("..", "") for part in pure.parts) or "\\" in rel or "\x00" in rel:
+        raise ValueError(f"unsafe output path: {rel!r}")
+    return root.joinpath(*pure.parts)

@@ -1,0 +1,176 @@
+"""Strict, safe YAML that remembers where every key and item came from.
+
+Loads with libyaml (CSafeLoader) where available. Differences from plain
+`yaml.safe_load`, all to protect editors from YAML 1.1 surprises:
+- only true/false are booleans (`no`, `on` stay strings);
+- dates stay strings (dates.py parses every accepted form itself);
+- duplicate keys, aliases/anchors and non-scalar keys are errors.
+Mappings come back as `YMap` (a dict with `key_line`/`value_line`) and
+sequences as `YList` (a list with `item_line`), lines 1-based in the file.
+Pure apart from the text it is given.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_DEPTH = 100
+
+
+class YMap(dict[Any, Any]):
+    """A mapping that knows the file line of each key and value."""
+
+    key_line: dict[Any, int]
+    value_line: dict[Any, int]
+    line: int
+
+    def line_of(self, key: Any) -> int:
+        return self.key_line.get(key, self.line)
+
+
+class YList(list[Any]):
+    """A sequence that knows the file line of each item."""
+
+    item_line: list[int]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class YamlError(Exception):
+    """A YAML syntax or structure error at a 1-based file line."""
+
+    line: int
+    zh: str
+    en: str
+
+
+class _StrictLoader(_Base):  # type: ignore[misc,valid-type]
+    line_offset = 0
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise ConstructorError(None, None, "alias", node.start_mark)
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise ConstructorError(None, None, "depth", node.start_mark)
+            return super().construct_object(node, deep=True)
+        finally:
+            self._depth -= 1
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _construct_map(loader: Any, node: Any) -> YMap:
+    result = YMap()
+    result.key_line, result.value_line = {}, {}
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        key_line = key_node.start_mark.line + 1 + loader.line_offset
+        if not isinstance(key, (str, int, float, bool)) or key is None:
+            raise ConstructorError(None, None, "badkey", key_node.start_mark)
+        if key in result:
+            error = ConstructorError(None, None, "dup", key_node.start_mark)
+            error.duplicate = (key, result.key_line[key])  # type: ignore[attr-defined]
+            raise error
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_line[key] = key_line
+        result.value_line[key] = value_node.start_mark.line + 1 + loader.line_offset
+    return result
+
+
+def _construct_seq(loader: Any, node: Any) -> YList:
+    result = YList()
+    result.item_line = []
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    for child in node.value:
+        result.append(loader.construct_object(child, deep=True))
+        result.item_line.append(child.start_mark.line + 1 + loader.line_offset)
+    return result
+
+
+def _refuse_tag(loader: Any, suffix: str, node: Any) -> Any:
+    raise ConstructorError(None, None, f"tag:{node.tag}", node.start_mark)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_StrictLoader.add_constructor("tag:yaml.org,2002:omap", _construct_map)
+_StrictLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_StrictLoader.add_multi_constructor("", _refuse_tag)
+
+
+def load_yaml(text: str, line_offset: int = 0) -> Any:
+    """Parse one YAML document; line numbers are shifted by `line_offset`.
+
+    Raises YamlError with a message in Chinese and English.
+    """
+    loader = _StrictLoader(text)
+    loader.line_offset = line_offset
+    try:
+        return loader.get_single_data()
+    except ConstructorError as exc:
+        raise _constructor_error(exc, line_offset) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, text, line_offset) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(line_offset + 1, f"YAML 无法解析：{exc}", f"YAML cannot be parsed: {exc}") from None
+    except RecursionError:
+        raise YamlError(line_offset + 1, "YAML 嵌套层数过多", "YAML is nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _line(mark: Any, offset: int) -> int:
+    return (mark.line + 1 + offset) if mark is not None else offset + 1
+
+
+def _constructor_error(exc: ConstructorError, offset: int) -> YamlError:
+    line = _line(exc.problem_mark, offset)
+    what = exc.problem or ""
+    if what == "dup":
+        key, first = exc.duplicate  # type: ignore[attr-defined]
+        return YamlError(line, f"键「{key}」重复（第 {first} 行已经写过）；请删除其中一个",
+                         f"duplicate key `{key}` (already on line {first}); remove one of them")
+    if what == "alias":
+        return YamlError(line, "不支持 YAML 锚点和别名（& 与 *）；请把内容直接写出来",
+                         "YAML anchors and aliases (& and *) are not allowed; write the value out")
+    if what == "depth":
+        return YamlError(line, f"YAML 嵌套超过 {MAX_DEPTH} 层", f"YAML is nested more than {MAX_DEPTH} levels deep")
+    if what == "badkey":
+        return YamlError(line, "键必须是简单的文字", "keys must be plain text")
+    if what.startswith("tag:"):
+        tag = what[4:]
+        return YamlError(line, f"不支持 YAML 标签「{tag}」；请去掉以 ! 开头的标记",
+                         f"YAML tag `{tag}` is not allowed; remove the `!` marker")
+    return YamlError(line, f"YAML 错误：{what}", f"YAML error: {what}")
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, offset: int) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    line = _line(mark, offset)
+    problem = exc.problem or "syntax error"
+    source_line = text.splitlines()[mark.line] if mark is not None and mark.line < len(text.splitlines()) else ""
+    if "\t" in problem or "'\\t'" in problem or source_line.startswith("\t") or "\t" in source_line[: mark.column + 1 if mark else 0]:
+        return YamlError(line, "YAML 不能用 Tab 缩进；请改用空格",
+                         "YAML cannot be indented with tabs; use spaces")
+    if "mapping values are not allowed" in problem:
+        return YamlError(line, "YAML 格式错误：这一行的冒号位置不对；值里有冒号时请加引号，如 title: \"时间：上午\"",
+                         "YAML syntax error: unexpected colon; quote values that contain a colon, e.g. title: \"a: b\"")
+    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+        return YamlError(line, "YAML 格式错误：缩进不一致或缺少冒号；请检查这一行和上一行",
+                         "YAML syntax error: inconsistent indentation or a missing colon; check this line and the one above")
+    return YamlError(line, f"YAML 格式错误：{problem}", f"YAML syntax error: {problem}")
