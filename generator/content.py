@@ -207,7 +207,7 @@ def _parse_case(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
         form=r.get("form", str, default=""), convener=r.get("convener", str, default=""),
         participants=r.get_count("participants"), beneficiaries=r.get_count("beneficiaries"),
         outcome=r.get("outcome", str, default=""), timeline=timeline, source=source, draft=draft,
-        follow_up=follow_up, links=links,
+        follow_up=follow_up, links=links, slug_line=_slug_line(r),
     )
 
 
@@ -265,6 +265,10 @@ def _source(r: Reader) -> Source | None:
     return Source(name or urlsplit(url).netloc, url)
 
 
+def _slug_line(r: Reader) -> int:
+    return r.line("slug") if "slug" in r.data else r.line("title")
+
+
 def _file_slug(rel: str) -> str:
     stem = Path(rel).stem
     stem = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem)
@@ -303,7 +307,7 @@ def _parse_report(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     return Report(path=rel, slug=slug, title=title, when=when, body=body, body_start_line=body_line,
                   categories=_text_or_list(r, "categories", False), tags=_text_or_list(r, "tags", True),
                   author=r.get("author", str, default=""), image=image,
-                  cases=tuple(s for s, _ in cases), draft=draft, links=links + case_links)
+                  cases=tuple(s for s, _ in cases), draft=draft, links=links + case_links, slug_line=_slug_line(r))
 
 
 def _parse_page(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
@@ -316,4 +320,4 @@ def _parse_page(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     if r.problems.errors or title is None:
         return None
     return Page(path=rel, slug=slug, title=title, when=when, body=body, body_start_line=body_line,
-                description=r.get("description", str, default=""), draft=draft, links=links)
+                description=r.get("description", str, default=""), draft=draft, links=links, slug_line=_slug_line(r))

@@ -12,8 +12,8 @@ def page_links(html: str) -> list[str]:
     return _REF.findall(html)
 
 
-def broken_links(page_path: str, refs: list[str], existing: set[str]) -> list[str]:
-    """Relative links from the file `page_path` that lead to no output file."""
+def broken_links(page_path: str, refs: list[str], existing: set[str]) -> list[tuple[str, str]]:
+    """(link as written, site path it leads to) for links from `page_path` that lead to no output file."""
     broken = []
     base = posixpath.dirname(page_path)
     for ref in refs:
@@ -26,5 +26,5 @@ def broken_links(page_path: str, refs: list[str], existing: set[str]) -> list[st
         if parts.path.endswith("/") or target == ".":
             target = posixpath.join(target, "index.html") if target != "." else "index.html"
         if target.startswith("../") or (target not in existing and target + "/index.html" not in existing):
-            broken.append(ref)
+            broken.append((ref, target))
     return broken

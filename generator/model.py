@@ -47,6 +47,7 @@ class Case:
     draft: bool = False
     follow_up: When | None = None
     links: tuple[tuple[str, str, int], ...] = ()   # (kind, slug, line) of case:/report:/page: links
+    slug_line: int = 1                             # where the slug comes from (slug: or title:)
 
     kind = "case"
 
@@ -66,6 +67,7 @@ class Report:
     cases: tuple[str, ...] = ()
     draft: bool = False
     links: tuple[tuple[str, str, int], ...] = ()
+    slug_line: int = 1
 
     kind = "report"
 
@@ -81,6 +83,7 @@ class Page:
     description: str = ""
     draft: bool = False
     links: tuple[tuple[str, str, int], ...] = ()
+    slug_line: int = 1
 
     kind = "page"
 

@@ -48,7 +48,7 @@ def load_site(site_dir: Path, opts: BuildOptions) -> tuple[Site, Theme, list[Pro
         problems.extend(found)
         if doc is not None:
             docs.append(doc)
-    problems.raise_if_errors()
+    parse_failed = bool(problems.errors)
 
     # Drafts and future-dated documents are validated above but published only with --drafts.
     def published(doc: Case | Report | Page) -> bool:
@@ -60,9 +60,11 @@ def load_site(site_dir: Path, opts: BuildOptions) -> tuple[Site, Theme, list[Pro
     reports = sorted((d for d in live if isinstance(d, Report)), key=lambda r: (-r.when.moment.timestamp(), r.slug))
     pages = sorted((d for d in live if isinstance(d, Page)), key=lambda p: p.slug)
 
-    # Cross-file rules need every document parsed first.
+    # Cross-file rules need every document parsed first. Links are checked only when every
+    # file parsed: a link to a file with an error of its own would be a second report of it.
     check_collisions(cases, reports, pages, problems)
-    check_links(live, {c.slug for c in cases}, {r.slug for r in reports}, {p.slug for p in pages}, problems)
+    if not parse_failed:
+        check_links(live, {c.slug for c in cases}, {r.slug for r in reports}, {p.slug for p in pages}, problems)
     problems.raise_if_errors()
 
     base_url = (opts.base_url or config.base_url).rstrip("/") + "/"
@@ -154,10 +156,18 @@ def check(site_dir: Path, opts: BuildOptions) -> list[Problem]:
     site, theme, warnings = load_site(site_dir, opts)
     _, _, pages = render_site(site, theme, opts.jobs, None, site_dir / "output")
     existing = {rel for rel, _ in pages} | set(theme.static_files())
-    problems = [Problem(rel, 0, f"内部链接失效 / broken internal link: {ref}")
-                for rel, refs in pages for ref in links.broken_links(rel, refs, existing)]
-    if problems:
-        raise SiteError(problems)
+    # One problem per missing target, so a broken link in a template is reported once.
+    missing: dict[str, list[tuple[str, str]]] = {}
+    for rel, refs in sorted(pages):
+        for ref, target in links.broken_links(rel, refs, existing):
+            missing.setdefault(target, []).append((rel, ref))
+    problems = Problems(site.config.language)
+    for target, where in missing.items():
+        rel, ref = where[0]
+        more = len(where) - 1
+        problems.add(rel, None, f"内部链接「{ref}」指向不存在的 {target}" + (f"（另有 {more} 个页面有同样的链接）" if more else ""),
+                     f"internal link `{ref}` leads to missing {target}" + (f" (and {more} more pages)" if more else ""))
+    problems.raise_if_errors()
     return warnings
 
 

@@ -21,20 +21,16 @@ def check_collisions(cases: list[Case], reports: list[Report], pages: list[Page]
         for doc in sorted(docs, key=lambda d: d.path):
             other = owners.get(doc.slug)
             if other is not None:
-                problems.add(doc.path, _slug_line(doc),
-                             f"{what_zh}网址 slug「{doc.slug}」与 {other.path} 重复；请在其中一个文件里写不同的 slug: …",
-                             f"{what_en} slug `{doc.slug}` is also used by {other.path}; set a different `slug:` in one of them")
+                problems.add(doc.path, doc.slug_line,
+                             f"{what_zh}网址 slug「{doc.slug}」与 {other.path}:{other.slug_line} 重复；请在其中一个文件里写不同的 slug",
+                             f"{what_en} slug `{doc.slug}` is also used by {other.path}:{other.slug_line}; set a different `slug:` in one of them")
             else:
                 owners[doc.slug] = doc
     for page in pages:
         if page.slug in RESERVED:
-            problems.add(page.path, _slug_line(page),
+            problems.add(page.path, page.slug_line,
                          f"页面 slug「{page.slug}」是网站保留的路径；请换一个 slug",
                          f"page slug `{page.slug}` is a reserved path of the site; choose another slug")
-
-
-def _slug_line(doc: Case | Report | Page) -> int:
-    return 0
 
 
 def check_links(docs: list[Case | Report | Page], cases: set[str], reports: set[str], pages: set[str],
