@@ -134,6 +134,11 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
         loader.dispose()
 
 
+def _alias_error(line: int) -> YamlError:
+    return YamlError(line, "不支持 YAML 锚点和别名（& 与 *）；请把内容直接写出来",
+                     "YAML anchors and aliases (& and *) are not allowed; write the value out")
+
+
 def _line(mark: Any, offset: int) -> int:
     return (mark.line + 1 + offset) if mark is not None else offset + 1
 
@@ -146,8 +151,10 @@ def _constructor_error(exc: ConstructorError, offset: int) -> YamlError:
         return YamlError(line, f"键「{key}」重复（第 {first} 行已经写过）；请删除其中一个",
                          f"duplicate key `{key}` (already on line {first}); remove one of them")
     if what == "alias":
-        return YamlError(line, "不支持 YAML 锚点和别名（& 与 *）；请把内容直接写出来",
-                         "YAML anchors and aliases (& and *) are not allowed; write the value out")
+        return _alias_error(line)
+    if what == "tag:tag:yaml.org,2002:merge":
+        return YamlError(line, "不支持 YAML 合并键 <<；请把各个键直接写出来",
+                         "YAML merge keys (<<) are not allowed; write the keys out")
     if what == "depth":
         return YamlError(line, f"YAML 嵌套超过 {MAX_DEPTH} 层", f"YAML is nested more than {MAX_DEPTH} levels deep")
     if what == "badkey":
@@ -170,7 +177,20 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, offset: int) -> YamlErro
     if "mapping values are not allowed" in problem:
         return YamlError(line, "YAML 格式错误：这一行的冒号位置不对；值里有冒号时请加引号，如 title: \"时间：上午\"",
                          "YAML syntax error: unexpected colon; quote values that contain a colon, e.g. title: \"a: b\"")
-    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+    if "did not find expected ',' or" in problem or "quoted scalar" in (exc.context or ""):
+        # Reported where the bracket or quote was opened, not where the file ran out.
+        return YamlError(_line(exc.context_mark, offset) if exc.context_mark else line,
+                         "YAML 格式错误：这一行的引号或括号没有闭合；请补上缺少的 \" ' ] 或 }",
+                         "YAML syntax error: a quote or bracket opened on this line is never closed; add the missing \" ' ] or }")
+    if "cannot start any token" in problem:
+        return YamlError(line, "YAML 格式错误：值不能以 @ ` % 等符号开头；请给整个值加引号，如 convener: \"@储琳\"",
+                         "YAML syntax error: a value cannot start with @ ` % and the like; quote the whole value, e.g. convener: \"@name\"")
+    if "undefined alias" in problem:
+        return _alias_error(line)
+    if "another document" in problem:
+        return YamlError(line, "YAML 格式错误：这里只能有一组字段；请删除多余的 --- 行",
+                         "YAML syntax error: only one document is allowed here; remove the extra --- line")
+    if "could not find expected ':'" in problem or "expected <block end>" in problem or "did not find expected" in problem:
         return YamlError(line, "YAML 格式错误：缩进不一致或缺少冒号；请检查这一行和上一行",
                          "YAML syntax error: inconsistent indentation or a missing colon; check this line and the one above")
     return YamlError(line, f"YAML 格式错误：{problem}", f"YAML syntax error: {problem}")

@@ -1,0 +1,134 @@
+"""Strict YAML: real file lines, no YAML 1.1 surprises, no tags, no aliases."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from generator.yamlsrc import YamlError, YList, YMap, load_yaml
+
+
+def error_of(text: str, offset: int = 0) -> YamlError:
+    with pytest.raises(YamlError) as info:
+        load_yaml(text, offset)
+    return info.value
+
+
+def test_mappings_and_lists_remember_file_lines() -> None:
+    data = load_yaml("title: 桥\ntopics:\n  - 交通出行\n  - 农田水利\nsource: {name: a, url: b}\n", line_offset=1)
+    assert isinstance(data, YMap)
+    assert data.key_line == {"title": 2, "topics": 3, "source": 6}
+    assert data.value_line["title"] == 2
+    assert data.value_line["topics"] == 4  # a block list starts at its first item
+    assert isinstance(data["topics"], YList)
+    assert data["topics"] == ["交通出行", "农田水利"]
+    assert data["topics"].item_line == [4, 5]
+    assert data["source"].key_line == {"name": 6, "url": 6}
+    assert data.line_of("missing") == data.line == 2
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("v: no", "no"), ("v: No", "No"), ("v: off", "off"), ("v: on", "on"), ("v: yes", "yes"), ("v: y", "y"),
+    ("v: NO", "NO"), ("v: true", True), ("v: False", False), ("v: 2021-06-20", "2021-06-20"),
+    ("v: 2022-01-04 00:18:21", "2022-01-04 00:18:21"), ("v: 6", 6), ("v: ~", None), ("v: '12'", "12"),
+])
+def test_only_true_and_false_are_booleans_and_dates_stay_text(text: str, expected: object) -> None:
+    value = load_yaml(text)["v"]
+    assert value == expected and type(value) is type(expected)
+
+
+def test_duplicate_key_names_both_lines() -> None:
+    error = error_of("title: 一\ndate: 2021-06-20\ntitle: 二\n", offset=1)
+    assert error.line == 4                      # the second `title`, as a file line
+    assert "第 2 行" in error.zh and "line 2" in error.en   # the first one
+    assert "title" in error.zh and "title" in error.en
+
+
+def test_duplicate_key_in_a_nested_mapping() -> None:
+    error = error_of("source:\n  name: a\n  url: b\n  name: c\n")
+    assert error.line == 4 and "line 2" in error.en
+
+
+def test_tab_indentation_is_refused_at_its_line() -> None:
+    error = error_of("title: x\nsource:\n\tname: y\n", offset=1)
+    assert error.line == 4
+    assert "Tab" in error.zh and "tabs" in error.en
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\n",
+    "a: &x [1, 2]\nb: *x\n",
+    "b: *x\n",
+])
+def test_anchors_and_aliases_are_refused(text: str) -> None:
+    error = error_of(text)
+    assert "别名" in error.zh and "aliases" in error.en
+
+
+def test_an_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i, name in enumerate("bcdefghi"):
+        prev = "abcdefghi"[i]
+        lines.append(f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]")
+    started = time.perf_counter()
+    error = error_of("\n".join(lines) + "\n")
+    assert time.perf_counter() - started < 1
+    assert error.line == 1  # the anchor that is reused
+
+
+def test_merge_keys_are_refused_as_merge_keys() -> None:
+    error = error_of("base: {k: 1}\nother:\n  <<: {j: 2}\n")
+    assert error.line == 3 and "<<" in error.zh and "merge" in error.en
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("a: !!python/object/apply:os.system ['echo hi']\n", 1),
+    ("x: 1\na: !!python/name:os.system\n", 2),
+    ("a: !custom 1\n", 1),
+    ("a: !Ref x\n", 1),
+])
+def test_tags_that_build_objects_are_refused(text: str, line: int) -> None:
+    error = error_of(text)
+    assert error.line == line
+    assert "标签" in error.zh and "tag" in error.en
+
+
+def test_non_scalar_keys_are_refused() -> None:
+    error = error_of("x: 1\n? [a, b]\n: 2\n")
+    assert error.line == 2 and "keys" in error.en
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    error = error_of("a: " + "[" * 500 + "]" * 500 + "\n")
+    assert error.line >= 1 and error.en
+
+
+@pytest.mark.parametrize(("text", "line", "zh_part", "en_part"), [
+    ("title: 时间: 上午\n", 1, "冒号", "colon"),
+    ("a: 1\nb:\n  - x\n - y\n", 4, "缩进", "indentation"),
+    ("- name: a\n  children:\n    - name: b\n    slug: c\n", 4, "缩进", "indentation"),
+    ("x: 1\na: [1, 2\nb: 3\n", 2, "括号", "bracket"),      # where the bracket was opened
+    ("x: 1\ntitle: \"abc\nb: 3\n", 2, "引号", "quote"),
+    ("convener: @储琳\n", 1, "引号", "quote"),
+    ("a: 1\n---\nb: 2\n", 2, "---", "---"),
+])
+def test_syntax_errors_point_at_the_line_and_explain(text: str, line: int, zh_part: str, en_part: str) -> None:
+    error = error_of(text, offset=1)
+    assert error.line == line + 1
+    assert zh_part in error.zh and en_part in error.en
+
+
+def test_syntax_errors_are_explained_in_chinese() -> None:
+    """No raw PyYAML English inside a Chinese message."""
+    for text in ("a:\n  - x\n - y\n", "[a\n", "a: 'x\n", "a: `x`\n", "a: *x\n", "a: [b, c]]\n"):
+        error = error_of(text)
+        assert "expected" not in error.zh, error.zh
+
+
+def test_empty_document_is_none() -> None:
+    assert load_yaml("") is None
+    assert load_yaml("# only a comment\n") is None
+
+
+def test_standard_scalar_tags_still_work() -> None:
+    assert load_yaml("a: !!str 12\n") == {"a": "12"}
