@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from .config import STAGE_KEYS, DEFAULT_STAGE_LABELS, SiteConfig
@@ -120,7 +120,8 @@ def _date(r: Reader, key: str, tz: Any, required: bool) -> When | None:
         return None
 
 
-def _slug(r: Reader, fallback: str) -> str:
+def _slug(r: Reader, fallback: Callable[[], str]) -> str:
+    """The given slug, validated; else `fallback()` (pinyin is computed only when needed)."""
     slug = r.get("slug", str, example="liangquan-bridge", default="")
     if slug and not is_valid_slug(slug):
         better = slugify(slug)
@@ -129,7 +130,7 @@ def _slug(r: Reader, fallback: str) -> str:
         r.error("slug", f"slug「{slug}」只能用小写英文字母、数字和单个连字符（最多 80 个字符）{hint_zh}",
                 f"slug `{slug}` may only use a-z, 0-9 and single hyphens (at most 80 characters){hint_en}", at_value=True)
         return ""
-    return slug or fallback
+    return slug or fallback()
 
 
 def stage_aliases(config: SiteConfig) -> dict[str, str]:
@@ -196,8 +197,7 @@ def _parse_case(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     source = _source(r)
     follow_up = _date(r, "follow_up", tz, required=False)
     draft = r.get("draft", bool, example="false", default=False)
-    fallback = slugify(title or "") or _file_slug(rel)
-    slug = _slug(r, fallback)
+    slug = _slug(r, lambda: slugify(title or "") or _file_slug(rel))
     if problems.errors or title is None or when is None or township is None or status is None:
         return None
     return Case(
@@ -298,7 +298,7 @@ def _parse_report(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     case_links = tuple((("case", slug, line)) for slug, line in cases)
     draft = r.get("draft", bool, example="false", default=False)
     stem = _file_slug(rel)
-    slug = _slug(r, stem if is_valid_slug(stem) and not re.fullmatch(r"[0-9-]+", stem) else slugify(title or "") or stem)
+    slug = _slug(r, lambda: stem if is_valid_slug(stem) and not re.fullmatch(r"[0-9-]+", stem) else slugify(title or "") or stem)
     if r.problems.errors or title is None or when is None:
         return None
     image = r.get("headimg", str, default="") or r.get("thumbnail", str, default="")
@@ -315,7 +315,7 @@ def _parse_page(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     r.unknown_keys(PAGE_KEYS, "页面 front matter ", "page front matter")
     title = r.get("title", str, required=True, example="关于本公报")
     when = _date(r, "date", ctx.config.tz, required=False)
-    slug = _slug(r, _file_slug(rel) or slugify(title or ""))
+    slug = _slug(r, lambda: _file_slug(rel) or slugify(title or ""))
     draft = r.get("draft", bool, example="false", default=False)
     if r.problems.errors or title is None:
         return None

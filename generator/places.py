@@ -6,6 +6,7 @@ Levels by depth: province (0) > city (1) > county/district (2) > township/street
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import Problems, join_choices, suggestion
@@ -36,12 +37,23 @@ class Place:
         return "/".join(self.path)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PlaceTree:
     places: tuple[Place, ...]                 # depth-first, file order
 
-    def townships(self) -> tuple[Place, ...]:
+    @cached_property
+    def _townships(self) -> tuple[Place, ...]:
         return tuple(p for p in self.places if p.depth == TOWNSHIP_DEPTH)
+
+    @cached_property
+    def _townships_by_name(self) -> dict[str, tuple[Place, ...]]:
+        found: dict[str, list[Place]] = {}
+        for t in self._townships:
+            found.setdefault(t.name, []).append(t)
+        return {k: tuple(v) for k, v in found.items()}
+
+    def townships(self) -> tuple[Place, ...]:
+        return self._townships
 
     def counties(self) -> tuple[Place, ...]:
         return tuple(p for p in self.places if p.depth == TOWNSHIP_DEPTH - 1)
@@ -61,7 +73,8 @@ class PlaceTree:
         parts = tuple(p.strip() for p in text.split("/") if p.strip())
         if not parts:
             return None, ()
-        matches = tuple(t for t in self.townships() if t.name == parts[-1] and _is_subsequence(parts, t.path))
+        same_name = self._townships_by_name.get(parts[-1], ())
+        matches = tuple(t for t in same_name if _is_subsequence(parts, t.path))
         if len(matches) == 1:
             return matches[0], ()
         if not matches and len(parts) == 1:
