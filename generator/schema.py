@@ -10,7 +10,7 @@ from .errors import Problems, join_choices, suggestion
 from .yamlsrc import YList, YMap
 
 _TYPE_NAMES = {
-    str: ("文字", "text"), int: ("整数", "a whole number"), bool: ("true 或 false", "true or false"),
+    str: ("文字", "text"), int: ("整数", "a whole number"), bool: (" true 或 false", "true or false"),
     list: ("列表", "a list"), dict: ("键值对", "a mapping"),
 }
 
