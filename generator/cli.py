@@ -80,7 +80,7 @@ def _site_dir(value: str) -> Path:
 def _options(site: Path, args: argparse.Namespace) -> BuildOptions:
     from .pipeline import default_jobs
     config = load_config(site, Problems())
-    jobs = args.jobs if getattr(args, "jobs", None) else default_jobs()
+    jobs = args.jobs if getattr(args, "jobs", None) is not None else default_jobs()
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     base_url = getattr(args, "base_url", None)
