@@ -31,6 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
     build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
+    serve = sub.add_parser("serve", help="build SITE, serve it, rebuild and reload pages on every save")
+    serve.add_argument("site", nargs="?", default=".")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    serve.add_argument("--drafts", action="store_true", help="also publish drafts and future-dated files")
+    serve.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
+    serve.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
     check = sub.add_parser("check", help="validate SITE without writing anything")
     check.add_argument("site", nargs="?", default=".")
     check.add_argument("--drafts", action="store_true")
@@ -118,6 +126,12 @@ def _run(args: argparse.Namespace) -> int:
         else:
             print(f"built {report.pages} files ({report.written} written, {report.unchanged} unchanged) in {report.seconds:.2f} s → {shown}")
         return 0
+    if args.command == "serve":
+        from .server import serve
+        site = _site_dir(args.site)
+        if not 0 <= args.port <= 65535:
+            raise UsageError("--port must be between 0 and 65535")
+        return serve(site, out_dir_for(site, None), _options(site, args), args.host, args.port, args.debug)
     if args.command == "check":
         from .pipeline import check
         site = _site_dir(args.site)
