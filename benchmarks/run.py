@@ -1,0 +1,206 @@
+"""Build the same N generated cases with bulletin and its peers, side by side.
+
+    python3 benchmarks/run.py                 # 1,000 and 10,000 cases, 3 rounds
+    python3 benchmarks/run.py --cases 1000 --rounds 5
+    python3 benchmarks/run.py --100k          # the 100,000-case scale run (bulletin only)
+
+Each round runs every tool once, in alternating order, and the table shows
+medians of wall time and of peak memory (the sum of the resident memory of
+the whole process tree, sampled every 20 ms). Rows:
+  bulletin cold           no cache, empty output folder
+  bulletin warm, no edit  the next build with nothing changed
+  bulletin warm, 1 body   after editing one case's body
+  bulletin warm, move     after moving one case to another township
+  pelican / hugo          cold builds of the same cases (if installed)
+Warm outputs are checked byte-identical to a cold build of the same content.
+Peers: Pelican is installed into benchmarks/.peers/ (pip), Hugo with
+`apt-get install hugo`; a missing peer is skipped with a note.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402
+
+PEERS = HERE / ".peers"
+
+
+def tree_rss_kib(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            pid, ppid = int(entry), int(fields[1])
+            rss[pid] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+            children.setdefault(ppid, []).append(pid)
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, peak MiB of the process tree); raises if the command fails."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_kib(process.pid))
+            done.wait(0.02)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = process.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{err.decode(errors='replace')[-2000:]}")
+    return elapsed, peak / 1024
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def bulletin_command(site: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", str(site), "-o", str(out)]
+
+
+def pelican_command() -> list[str] | None:
+    binary = PEERS / "pelican" / "bin" / "pelican"
+    if not binary.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS / "pelican")], check=True)
+        result = subprocess.run([str(PEERS / "pelican" / "bin" / "pip"), "install", "-q", "pelican", "markdown"])
+        if result.returncode != 0:
+            return None
+    return [str(binary)]
+
+
+def edit_body(path: Path, round_no: int) -> None:
+    text = path.read_text("utf-8")
+    path.write_text(text.rstrip("\n") + f"\n\n第 {round_no} 次修改：补充了跟进情况。\n", "utf-8")
+
+
+def move_township(path: Path, round_no: int) -> None:
+    lines = path.read_text("utf-8").split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("township: "):
+            county, town = line[len("township: "):].split("/")
+            stems = [f"{s}{'乡' if k % 3 == 0 else '镇'}" for k, s in enumerate(generate.TOWN_STEMS)]
+            lines[i] = f"township: {county}/{stems[(stems.index(town) + 1 + round_no) % len(stems)]}"
+            break
+    path.write_text("\n".join(lines), "utf-8")
+
+
+def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[str, list[float], list[float]]]:
+    site, pelican_site, hugo_site = work / f"bulletin-{n}", work / f"pelican-{n}", work / f"hugo-{n}"
+    print(f"\n## {n:,} cases (generating…)", flush=True)
+    generate.write_bulletin(n, site)
+    pelican = pelican_command() if "pelican" in peers else None
+    if pelican:
+        generate.write_pelican(n, pelican_site)
+    hugo = shutil.which("hugo") if "hugo" in peers else None
+    if hugo:
+        generate.write_hugo(n, hugo_site)
+    rows: dict[str, tuple[list[float], list[float]]] = {}
+
+    def record(name: str, result: tuple[float, float]) -> None:
+        rows.setdefault(name, ([], []))
+        rows[name][0].append(result[0])
+        rows[name][1].append(result[1])
+
+    out = work / f"out-{n}"
+    cases = sorted((site / "content" / "cases").glob("*.md"))
+    for round_no in range(rounds):
+        tools = ["bulletin", "pelican", "hugo"]
+        for tool in tools[round_no % 3:] + tools[:round_no % 3]:  # alternate who goes first
+            if tool == "bulletin":
+                shutil.rmtree(site / ".cache", ignore_errors=True)
+                shutil.rmtree(out, ignore_errors=True)
+                record("bulletin cold", measure(bulletin_command(site, out)))
+                record("bulletin warm, no edit", measure(bulletin_command(site, out)))
+                edit_body(cases[(round_no * 37) % len(cases)], round_no)
+                record("bulletin warm, 1 body edit", measure(bulletin_command(site, out)))
+                move_township(cases[(round_no * 53 + 11) % len(cases)], round_no)
+                record("bulletin warm, township move", measure(bulletin_command(site, out)))
+            elif tool == "pelican" and pelican:
+                shutil.rmtree(pelican_site / "output", ignore_errors=True)
+                record("pelican cold", measure(pelican + ["content", "-o", "output", "-s", "pelicanconf.py", "-q"], cwd=pelican_site))
+            elif tool == "hugo" and hugo:
+                shutil.rmtree(hugo_site / "public", ignore_errors=True)
+                record("hugo cold", measure([hugo, "--quiet", "--source", str(hugo_site)]))
+    # The warm output must equal a cold build of the same (edited) content.
+    cold_out = work / f"out-{n}-cold"
+    shutil.rmtree(cold_out, ignore_errors=True)
+    env = dict(os.environ, BULLETIN_NO_CACHE="1")
+    measure(bulletin_command(site, cold_out), env=env)
+    identical = tree_digest(out) == tree_digest(cold_out)
+    print(f"warm output byte-identical to a cold build: {'yes' if identical else 'NO'}")
+    return [(name, walls, mems) for name, (walls, mems) in rows.items()]
+
+
+def print_table(rows: list[tuple[str, list[float], list[float]]]) -> None:
+    medians = {name: (statistics.median(w), statistics.median(m)) for name, w, m in rows}
+    cold = medians.get("bulletin cold")
+    print(f"{'build':32} {'median wall':>12} {'peak MiB':>10} {'runs':>5}  vs bulletin cold")
+    for name, walls, _ in rows:
+        wall, mem = medians[name]
+        ratio = f"bulletin/{name.split()[0]} = {cold[0] / wall:.2f}" if cold and not name.startswith("bulletin") else ""
+        print(f"{name:32} {wall:>11.2f}s {mem:>10.0f} {len(walls):>5}  {ratio}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="bulletin against Pelican and Hugo on generated cases")
+    parser.add_argument("--cases", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--peers", default="pelican,hugo", help="comma-separated; empty for none")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/bulletin-bench"))
+    parser.add_argument("--100k", dest="scale", action="store_true", help="one cold build of 100,000 cases")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(f"bulletin benchmark on {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    if args.scale:
+        site, out = args.work / "bulletin-100000", args.work / "out-100000"
+        print("generating 100,000 cases…", flush=True)
+        generate.write_bulletin(100_000, site)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(site / ".cache", ignore_errors=True)
+        wall, mem = measure(bulletin_command(site, out))
+        files = sum(1 for p in out.rglob("*") if p.is_file())
+        print(f"100,000 cases cold: {wall:.1f} s wall, {mem:.0f} MiB peak, {files:,} files "
+              f"(targets: < 180 s, < 1536 MiB)")
+        return
+    peers = [p for p in args.peers.split(",") if p]
+    for n in args.cases:
+        print_table(run_size(n, args.rounds, args.work, peers))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""The persistent build cache in SITE/.cache/ (safe to delete at any time).
+
+Two files, each written atomically and trusted only when its fingerprint matches:
+- docs: every content file's parse result, keyed by (size, mtime_ns) and by a
+  fingerprint of the generator's code and of what validation depends on
+  (site.yaml, places.yaml, topics.yaml);
+- pages-*: for one OUT folder, the key each output file was rendered from, so a
+  page whose inputs did not change is linked from the old OUT, not rendered.
+A corrupt, foreign or stale cache is ignored, never trusted.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import marshal
+import os
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .dates import When
+from .model import Case, Page, Report, Source, TimelineEntry
+
+CACHE_DIR = ".cache"
+FORMAT = 1
+
+
+def code_fingerprint() -> str:
+    """Changes whenever any file of the generator changes (and with the version)."""
+    digest = hashlib.sha1(f"{__version__}:{FORMAT}".encode())
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+# -- a small, fast codec for model values (marshal only knows plain types) ------------
+# A document becomes one flat tuple in field order; only the few fields that hold
+# objects get converters. Unknown object-valued fields raise TypeError, and the
+# caller then simply does not cache that document.
+
+def _when_out(w: When | None) -> Any:
+    return None if w is None else (w.moment.isoformat(), w.precision)
+
+
+def _when_in(v: Any) -> When | None:
+    return None if v is None else When(_fromisoformat(v[0]), v[1])
+
+
+def _timeline_out(entries: tuple[TimelineEntry, ...]) -> Any:
+    return tuple((e.when.moment.isoformat(), e.when.precision, e.stage, e.text) for e in entries)
+
+
+def _timeline_in(rows: Any) -> tuple[TimelineEntry, ...]:
+    return tuple(TimelineEntry(When(_fromisoformat(r[0]), r[1]), r[2], r[3]) for r in rows)
+
+
+def _source_out(s: Source | None) -> Any:
+    return None if s is None else (s.name, s.url)
+
+
+def _source_in(v: Any) -> Source | None:
+    return None if v is None else Source(v[0], v[1])
+
+
+_CONVERTERS = {"when": (_when_out, _when_in), "follow_up": (_when_out, _when_in),
+               "timeline": (_timeline_out, _timeline_in), "source": (_source_out, _source_in)}
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plan(cls: type) -> tuple[tuple[str, ...], tuple[tuple[int, Any, Any], ...]]:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    special = tuple((i, *_CONVERTERS[n]) for i, n in enumerate(names) if n in _CONVERTERS)
+    return names, special
+
+
+_PLANS = {cls: _plan(cls) for cls in (Case, Report, Page)}
+_BY_NAME = {cls.__name__: cls for cls in _PLANS}
+
+
+def _check_plain(value: Any) -> None:
+    if isinstance(value, tuple):
+        for item in value:
+            _check_plain(item)
+    elif not isinstance(value, _PLAIN):
+        raise TypeError(f"cannot cache {type(value).__name__}")
+
+
+def encode(doc: Any) -> Any:
+    if doc is None:
+        return None
+    names, special = _PLANS[type(doc)]
+    values = [getattr(doc, n) for n in names]
+    for i, out, _ in special:
+        values[i] = out(values[i])
+    for v in values:
+        _check_plain(v)
+    return (type(doc).__name__, tuple(values))
+
+
+def decode(row: Any) -> Any:
+    if row is None:
+        return None
+    cls = _BY_NAME[row[0]]
+    values = list(row[1])
+    for i, _, into in _PLANS[cls][1]:
+        values[i] = into(values[i])
+    return cls(*values)
+
+
+_fromisoformat = __import__("datetime").datetime.fromisoformat
+
+
+# -- files -------------------------------------------------------------------------
+
+def _read(path: Path, fingerprint: str) -> dict[str, Any] | None:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        return None
+    return data
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps(data))
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+class DocCache:
+    """Parse results by site-relative path: rel → (size, mtime_ns, encoded doc or None, problems)."""
+
+    def __init__(self, site_dir: Path, context_key: str, enabled: bool = True) -> None:
+        self.path = site_dir / CACHE_DIR / "docs.marshal"
+        self.fingerprint = hashlib.sha1(f"{code_fingerprint()}:{context_key}".encode()).hexdigest()
+        self.enabled = enabled
+        loaded = _read(self.path, self.fingerprint) if enabled else None
+        self.entries: dict[str, tuple[Any, ...]] = loaded["docs"] if loaded else {}
+        self.fresh: dict[str, tuple[Any, ...]] = {}
+
+    def get(self, rel: str, size: int, mtime_ns: int) -> tuple[Any, Any] | None:
+        entry = self.entries.get(rel)
+        if entry is None or entry[0] != size or entry[1] != mtime_ns:
+            return None
+        self.fresh[rel] = entry
+        return decode(entry[2]), entry[3]
+
+    def put(self, rel: str, size: int, mtime_ns: int, doc: Any, problems: tuple[Any, ...]) -> None:
+        self.fresh[rel] = (size, mtime_ns, encode(doc), problems)
+
+    def save(self) -> None:
+        if self.enabled and self.fresh != self.entries:
+            _write(self.path, {"fingerprint": self.fingerprint, "docs": self.fresh})
+
+
+class PageManifest:
+    """For one OUT folder: output path → (render key, size, mtime_ns) of the file last written."""
+
+    def __init__(self, site_dir: Path, out_dir: Path, enabled: bool = True) -> None:
+        name = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:16]
+        self.path = site_dir / CACHE_DIR / f"pages-{name}.marshal"
+        self.fingerprint = code_fingerprint()
+        self.out_dir = out_dir
+        loaded = _read(self.path, self.fingerprint) if enabled else None
+        self.enabled = enabled
+        self.entries: dict[str, tuple[str, int, int]] = loaded["pages"] if loaded else {}
+
+    def unchanged(self, rel: str, key: str) -> bool:
+        """True when OUT still holds exactly the file rendered from `key` last time."""
+        entry = self.entries.get(rel)
+        if entry is None or entry[0] != key:
+            return False
+        try:
+            stat = os.stat(self.out_dir / rel)
+        except OSError:
+            return False
+        return stat.st_size == entry[1] and stat.st_mtime_ns == entry[2]
+
+    def save(self, entries: dict[str, tuple[str, int, int]]) -> None:
+        if self.enabled:
+            _write(self.path, {"fingerprint": self.fingerprint, "pages": entries})
