@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .errors import Problems
+from .errors import Problems, suggestion
 from .model import Case, Page, Report, Site
 
 # Top-level names the generator owns; a plain page may not take them.
@@ -42,8 +42,9 @@ def check_links(docs: list[Case | Report | Page], cases: set[str], reports: set[
         for kind, slug, line in doc.links:
             if slug not in known[kind]:
                 zh, en = names[kind]
-                problems.add(doc.path, line, f"链接 {kind}:{slug} 指向的{zh}不存在（或是草稿）；请检查 slug 拼写",
-                             f"link {kind}:{slug} names no published {en}; check the slug")
+                hint = suggestion(problems, slug, known[kind])
+                problems.add(doc.path, line, f"链接 {kind}:{slug} 指向的{zh}不存在（或是草稿）；请检查 slug 拼写{hint}",
+                             f"link {kind}:{slug} names no published {en}; check the slug{hint}")
 
 
 @dataclass(frozen=True, slots=True)
