@@ -5,8 +5,9 @@ that lists the file system.
 """
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -16,7 +17,9 @@ from .dates import DateError, When, date_from_filename, parse_when
 from .errors import Problem, Problems, join_choices, suggestion
 from .frontmatter import FrontMatterError, decode, split
 from .model import Case, Document, Page, Report, Source, TimelineEntry
+from .markup import body_limits
 from .places import PlaceTree, township_problem
+from .privacy import ALLOW_KEY, REASON_KEY, read_allowances, scan as scan_personal_data
 from .schema import Reader
 from .slugs import is_valid_slug, slugify
 from .topics import Topic
@@ -58,7 +61,16 @@ def discover(site_dir: Path) -> list[tuple[str, str]]:
 def parse_document(kind: str, rel: str, data: bytes, ctx: Context) -> tuple[Document | None, list[Problem]]:
     problems = Problems(ctx.config.language)
     doc = _parse(kind, rel, data, ctx, problems)
-    return (doc if not problems.errors else None), problems.items
+    if doc is None or problems.errors:
+        return None, problems.items
+    # The body is the tail of the file: what comes before it is what cards and lists show.
+    front = data[: len(data) - len(doc.body.encode())] if doc.body else data
+    return replace(doc, digest=_hash(rel.encode() + b"\0" + data),
+                   card=_hash(rel.encode() + b"\0" + front)), problems.items
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -> Document | None:
@@ -89,12 +101,20 @@ def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -
         return None
     data_map.line = parts.fence_line
     r = Reader(data_map, rel, problems)
+    allowed = read_allowances(r)  # any kind of file; the keys are then out of the way of unknown_keys
+    for key in (ALLOW_KEY, REASON_KEY):
+        data_map.pop(key, None)
+    _check_body(parts.body, parts.body_start_line, rel, problems)
     links = _scan_links(parts.body, parts.body_start_line)
-    if kind == "cases":
-        return _parse_case(r, rel, parts.body, parts.body_start_line, ctx, links)
-    if kind == "reports":
-        return _parse_report(r, rel, parts.body, parts.body_start_line, ctx, links)
-    return _parse_page(r, rel, parts.body, parts.body_start_line, ctx, links)
+    parse = {"cases": _parse_case, "reports": _parse_report}.get(kind, _parse_page)
+    doc = parse(r, rel, parts.body, parts.body_start_line, ctx, links)
+    return None if doc is None else replace(doc, personal_allowed=allowed, personal_found=scan_personal_data(data, doc))
+
+
+def _check_body(body: str, start: int, rel: str, problems: Problems) -> None:
+    """Markdown that would take the renderer minutes and gigabytes is refused here."""
+    for offset, zh, en in body_limits(body):
+        problems.add(rel, start + offset, "正文" + zh, "the body: " + en)
 
 
 def _scan_links(body: str, start: int) -> tuple[tuple[str, str, int], ...]:

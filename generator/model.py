@@ -48,6 +48,10 @@ class Case:
     follow_up: When | None = None
     links: tuple[tuple[str, str, int], ...] = ()   # (kind, slug, line) of case:/report:/page: links
     slug_line: int = 1                             # where the slug comes from (slug: or title:)
+    digest: str = ""       # hash of the file: changes with any edit
+    card: str = ""         # hash of the front matter: changes when what lists show may change
+    personal_allowed: tuple[tuple[str, str, int], ...] = ()  # allow_personal_data: (kind, reason, line)
+    personal_found: tuple[tuple[str, int, str], ...] = ()    # privacy.scan: (kind, line, masked text)
 
     kind = "case"
 
@@ -68,6 +72,10 @@ class Report:
     draft: bool = False
     links: tuple[tuple[str, str, int], ...] = ()
     slug_line: int = 1
+    digest: str = ""       # hash of the file: changes with any edit
+    card: str = ""         # hash of the front matter: changes when what lists show may change
+    personal_allowed: tuple[tuple[str, str, int], ...] = ()  # allow_personal_data: (kind, reason, line)
+    personal_found: tuple[tuple[str, int, str], ...] = ()    # privacy.scan: (kind, line, masked text)
 
     kind = "report"
 
@@ -84,6 +92,10 @@ class Page:
     draft: bool = False
     links: tuple[tuple[str, str, int], ...] = ()
     slug_line: int = 1
+    digest: str = ""       # hash of the file: changes with any edit
+    card: str = ""         # hash of the front matter: changes when what lists show may change
+    personal_allowed: tuple[tuple[str, str, int], ...] = ()  # allow_personal_data: (kind, reason, line)
+    personal_found: tuple[tuple[str, int, str], ...] = ()    # privacy.scan: (kind, line, masked text)
 
     kind = "page"
 
