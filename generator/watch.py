@@ -62,22 +62,30 @@ def is_source(rel: str) -> bool:
 
 
 class Changes:
-    """Changed paths collected from any thread, drained in debounced batches."""
+    """Changed paths collected from any thread, drained in debounced batches.
+
+    A batch is handed out once no event came for a quiet moment (`quiet`, about
+    100 ms). When the latest event says a write is complete (the file was closed
+    after writing, or renamed into place, as editors save), a fifth of that is
+    enough: the save is over, and what remains of a burst still extends the wait.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._paths: dict[str, None] = {}   # insertion-ordered set
         self._first = 0.0
         self._last = 0.0
+        self._complete = False
         self._closed = False
 
-    def add(self, rel: str) -> None:
+    def add(self, rel: str, complete: bool = False) -> None:
         with self._cond:
             now = time.monotonic()
             if not self._paths:
                 self._first = now
             self._paths[rel] = None
             self._last = now
+            self._complete = complete
             self._cond.notify_all()
 
     def close(self) -> None:
@@ -96,7 +104,8 @@ class Changes:
             while True:
                 if self._closed:
                     return None
-                remaining = min(self._last + quiet, self._first + longest) - time.monotonic()
+                settle = quiet / 5 if self._complete else quiet
+                remaining = min(self._last + settle, self._first + longest) - time.monotonic()
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
@@ -127,7 +136,7 @@ class Watcher:
     a build creates beside it and .cache never reach the kernel's watch list.
     """
 
-    def __init__(self, site_dir: Path, on_change: Callable[[str], None], extra: dict[str, Path] | None = None,
+    def __init__(self, site_dir: Path, on_change: Callable[[str, bool], None], extra: dict[str, Path] | None = None,
                  poll: bool = False) -> None:
         self.site_dir = site_dir.resolve()
         self.on_change = on_change
@@ -198,4 +207,4 @@ class Watcher:
                 self._watch_dir(rel)
             except OSError:
                 pass
-        self.on_change(rel)
+        self.on_change(rel, isinstance(event, (FileClosedEvent, FileMovedEvent)))

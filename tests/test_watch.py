@@ -41,6 +41,35 @@ def test_changes_wait_for_a_quiet_moment_and_merge_a_burst() -> None:
     assert time.monotonic() - started >= 0.18   # the last event came ~80 ms in, then 100 ms of quiet
 
 
+def test_a_completed_save_settles_sooner_than_a_write_in_progress() -> None:
+    changes = Changes()
+    changes.add("content/a.md")                  # modified: the editor may still be writing
+    started = time.monotonic()
+    assert changes.wait(quiet=0.5) == ["content/a.md"]
+    assert time.monotonic() - started >= 0.45
+    changes.add("content/a.md")
+    changes.add("content/a.md", complete=True)   # closed after writing, or renamed into place
+    started = time.monotonic()
+    assert changes.wait(quiet=0.5) == ["content/a.md"]
+    assert 0.08 <= time.monotonic() - started < 0.3
+
+
+def test_a_real_save_is_reported_as_complete(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    seen: list[tuple[str, bool]] = []
+    watcher = Watcher(site, lambda rel, complete: seen.append((rel, complete)))
+    watcher.start()
+    try:
+        (site / "content" / "a.md").write_text("x", encoding="utf-8")
+        deadline = time.monotonic() + 5
+        while ("content/a.md", True) not in seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert seen[-1] == ("content/a.md", True)
+    finally:
+        watcher.stop()
+
+
 def test_a_steady_stream_still_yields_a_batch_after_the_longest_wait() -> None:
     changes = Changes()
     stop = threading.Event()
