@@ -1,0 +1,132 @@
+"""Atom feeds read by feedparser: the site, every township, every topic."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from conftest import case_text, make_site, run, tree_hash
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sites"
+BASE_URL = "https://bulletin.example.org/"
+
+
+def read(path: Path) -> feedparser.FeedParserDict:
+    parsed = feedparser.parse(path.read_bytes())
+    assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+    assert parsed.version == "atom10"
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def records(example_out: Path) -> list[dict]:
+    return json.loads((example_out / "data" / "cases.json").read_text("utf-8"))["cases"]
+
+
+def check_entries(parsed: feedparser.FeedParserDict, expected: list[dict], out: Path) -> None:
+    assert [e.title for e in parsed.entries] == [r["title"] for r in expected]
+    ids = [e.id for e in parsed.entries]
+    assert len(set(ids)) == len(ids)
+    for entry, record in zip(parsed.entries, expected):
+        assert entry.link == f"{BASE_URL}cases/{record['slug']}/"
+        assert (out / "cases" / record["slug"] / "index.html").is_file()
+        assert entry.get("updated_parsed") and entry.get("published_parsed")
+        for link in entry.get("links", []):
+            assert link["href"].startswith(BASE_URL)
+
+
+def test_site_feed(example_out: Path, records: list[dict]) -> None:
+    parsed = read(example_out / "feed.xml")
+    assert parsed.feed.title == "基层协商公报"
+    assert parsed.feed.get("language", "zh-CN").lower().startswith("zh")
+    assert parsed.feed.get("updated_parsed")
+    self_links = [l["href"] for l in parsed.feed.links if l.get("rel") == "self"]
+    assert self_links == [f"{BASE_URL}feed.xml"]
+    check_entries(parsed, records[:20], example_out)
+    # Chinese text survives, and the body comes along with absolute links
+    first = parsed.entries[0]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in first.title)
+    content = first.content[0].value if first.get("content") else first.summary
+    assert content and 'href="../' not in content and 'src="../' not in content
+
+
+def test_every_township_and_topic_has_a_feed_of_its_own_cases(example_out: Path, records: list[dict]) -> None:
+    townships = sorted(p.parent.name for p in (example_out / "townships").glob("*/feed.xml"))
+    topics = sorted(p.parent.name for p in (example_out / "topics").glob("*/feed.xml"))
+    assert len(townships) >= 10 and len(topics) >= 5
+    for slug in townships:
+        parsed = read(example_out / "townships" / slug / "feed.xml")
+        expected = [r for r in records if r["township_slug"] == slug]
+        check_entries(parsed, expected, example_out)
+        if expected:
+            assert expected[0]["township"] in parsed.feed.title
+        alternate = [l["href"] for l in parsed.feed.links if l.get("rel") == "alternate"]
+        assert alternate == [f"{BASE_URL}townships/{slug}/"]
+    for slug in topics:
+        parsed = read(example_out / "topics" / slug / "feed.xml")
+        expected = [r for r in records if slug in r["topic_slugs"]]
+        check_entries(parsed, expected, example_out)
+        assert expected and expected[0]["topics"][expected[0]["topic_slugs"].index(slug)] in parsed.feed.title
+
+
+def test_internal_links_in_entries_are_absolute_with_a_base_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURES / "base", site)
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    parsed = read(out / "feed.xml")
+    bridge = next(e for e in parsed.entries if e.link == "https://example.org/bulletin/cases/liangquan-bridge/")
+    content = bridge.content[0].value
+    assert 'href="https://example.org/bulletin/cases/saikou-clinic/"' in content
+    assert "case:" not in content
+    township = read(out / "townships" / "wangjiang-cheng-guan-zhen" / "feed.xml")
+    assert [e.title for e in township.entries] == ["城关镇背街小巷路灯协商"]
+    assert read(out / "townships" / "zaojia" / "feed.xml").entries == []
+
+
+def test_feed_limit_newest_first_and_no_build_time(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}", date=f"2021-0{i}-01") for i in range(1, 5)}
+    site = make_site(tmp_path / "site", {"site.yaml": "title: 测试\nbase_url: https://example.org/\nfeed_limit: 2\n", **files})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert run(["build", str(site), "-o", str(tmp_path / "a")], capsys)[0] == 0
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    assert run(["build", str(site), "-o", str(tmp_path / "b")], capsys)[0] == 0
+    parsed = read(tmp_path / "a" / "feed.xml")
+    assert [e.title for e in parsed.entries] == ["案例4", "案例3"]
+    assert parsed.feed.updated.startswith("2021-04-01")
+    for rel in ("feed.xml", "townships/liangquan/feed.xml", "topics/transport/feed.xml"):
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
+
+
+def test_control_characters_and_markup_in_content_keep_the_feed_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    body = "第一段\x0c带换页符 & <b>粗体</b> ]]> <script>alert(1)</script>\n\n\x01第二段"
+    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text(title="标题 & <尖括号> “引号”", body=body)})
+    assert run(["build", str(site), "-o", str(tmp_path / "out")], capsys)[0] == 0
+    parsed = read(tmp_path / "out" / "feed.xml")
+    entry = parsed.entries[0]
+    assert entry.title == "标题 & <尖括号> “引号”"
+    assert "alert" not in entry.content[0].value and "粗体" in entry.content[0].value
+
+
+def test_english_site_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {"site.yaml": "title: Bulletin\nlanguage: en\nbase_url: https://example.org/\n",
+                                         "content/cases/a.md": case_text(title="A bridge")})
+    assert run(["build", str(site), "-o", str(tmp_path / "out")], capsys)[0] == 0
+    text = (tmp_path / "out" / "feed.xml").read_text("utf-8")
+    assert 'xml:lang="en"' in text
+    assert read(tmp_path / "out" / "feed.xml").entries[0].title == "A bridge"
+
+
+def test_feeds_do_not_change_when_nothing_changed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURES / "base", site)
+    assert run(["build", str(site), "-o", str(tmp_path / "a")], capsys)[0] == 0
+    assert run(["build", str(site), "-o", str(tmp_path / "b")], capsys)[0] == 0
+    feeds_a = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in (tmp_path / "a").rglob("*.xml")}
+    feeds_b = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in (tmp_path / "b").rglob("*.xml")}
+    assert feeds_a == feeds_b and len(feeds_a) > 10
+    assert tree_hash(tmp_path / "a") == tree_hash(tmp_path / "b")
