@@ -18,7 +18,7 @@ from . import urls
 from .errors import Problem
 from .markup import plain_text, render_body, resolve_links
 from .model import Case, Page, Report, Site
-from .outputs import export, feeds, sitemap
+from .outputs import export, feeds, sitemap, stats
 from .places import Place
 from .taxonomy import Index, build_index
 from .theme import Theme, make_environment
@@ -36,7 +36,7 @@ def plan(site: Site, index: Index) -> list[Job]:
     """Every output file as a job; cheap, so it is redone on every build."""
     per = site.config.per_page
     pages = lambda n: range(1, max(1, math.ceil(n / per)) + 1)  # noqa: E731
-    jobs: list[Job] = [("home",), ("404",), ("townships",), ("topics",), ("stages",), ("sitemap",),
+    jobs: list[Job] = [("home",), ("404",), ("townships",), ("topics",), ("stages",), ("stats",), ("sitemap",),
                        ("robots",), ("json",), ("csv",), ("feed", "site", "")]
     jobs += [("case", c.slug) for c in site.cases]
     for t in site.places.townships():
@@ -135,6 +135,7 @@ class Renderer:
             "page_url": url, "canonical": site.base_url + url, "stages": site.config.stages,
             "stage_counts": self.stage_counts, "township": self.townships.get, "topic": self.topics.get,
             "place_chain": self.place_chain, "today": site.today_iso, "total_cases": len(site.cases),
+            "site_pages": site.pages,
         }
 
     def _listing(self, slugs: tuple[str, ...], page: int, url_of: Any) -> dict[str, Any]:
@@ -213,6 +214,10 @@ class Renderer:
 
     def _ctx_stages(self) -> tuple[str, str, dict[str, Any]]:
         return "stages/", "stages.html", {}
+
+    def _ctx_stats(self) -> tuple[str, str, dict[str, Any]]:
+        return "stats/", "stats.html", {"summary": stats.summary(self.site, self.index),
+                                        "charts": {c.key: c for c in stats.all_charts(self.site, self.index)}}
 
     def _ctx_reports(self, page: str) -> tuple[str, str, dict[str, Any]]:
         per = self.site.config.per_page
