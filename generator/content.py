@@ -34,6 +34,9 @@ REPORT_KNOWN = ("title", "date", "categories", "tags", "author", "headimg", "thu
                 "layout", "permalink", "cases", "slug", "draft")
 TIMELINE_KEYS = ("date", "stage", "text")
 SOURCE_KEYS = ("name", "url")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # \t and \n are text (\r is folded on reading)
 LINK_RE = re.compile(r"(?:\]\(\s*<?|\]:\s*|href=[\"'])(case|report|page):([^\s)>\"'#]*)")
 
 
@@ -105,10 +108,26 @@ def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -
     for key in (ALLOW_KEY, REASON_KEY):
         data_map.pop(key, None)
     _check_body(parts.body, parts.body_start_line, rel, problems)
+    if "\\" in parts.yaml_text:  # only a YAML escape such as "\0" can put a control character in text
+        _check_controls(data_map, data_map.line, rel, problems)
     links = _scan_links(parts.body, parts.body_start_line)
     parse = {"cases": _parse_case, "reports": _parse_report}.get(kind, _parse_page)
     doc = parse(r, rel, parts.body, parts.body_start_line, ctx, links)
     return None if doc is None else replace(doc, personal_allowed=allowed, personal_found=scan_personal_data(data, doc))
+
+
+def _check_controls(node: Any, line: int, rel: str, problems: Problems) -> None:
+    """Text with control characters (NUL and the like) must not reach pages, feeds or data."""
+    if isinstance(node, str):
+        if m := _CONTROL.search(node):
+            problems.add(rel, line, f"文字中有不可见的控制字符 U+{ord(m[0]):04X}（多半来自 \\ 转义）；请删除它",
+                         f"the text holds the invisible control character U+{ord(m[0]):04X} (from a \\ escape, probably); remove it")
+    elif isinstance(node, YMap):
+        for key, value in node.items():
+            _check_controls(value, node.value_line.get(key, line), rel, problems)
+    elif isinstance(node, YList):
+        for item, item_line in zip(node, node.item_line):
+            _check_controls(item, item_line, rel, problems)
 
 
 def _check_body(body: str, start: int, rel: str, problems: Problems) -> None:
@@ -118,10 +137,19 @@ def _check_body(body: str, start: int, rel: str, problems: Problems) -> None:
 
 
 def _scan_links(body: str, start: int) -> tuple[tuple[str, str, int], ...]:
+    """case:/report:/page: links with their file lines; code (fenced blocks, `spans`) shows syntax, links nothing."""
     found = []
+    fence = ""
     for offset, line in enumerate(body.split("\n")):
+        if fence:
+            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                fence = ""
+            continue
+        if m := _FENCE.match(line):
+            fence = m[1]
+            continue
         if ":" in line:
-            for m in LINK_RE.finditer(line):
+            for m in LINK_RE.finditer(_CODE_SPAN.sub("", line)):
                 found.append((m[1], m[2], start + offset))
     return tuple(found)
 

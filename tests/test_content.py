@@ -217,6 +217,14 @@ def test_links_are_found_with_their_lines(ctx: Context) -> None:
     assert doc.links == (("case", "one", 8), ("report", "two", 10), ("page", "about", 10), ("case", "three", 12))
 
 
+def test_link_syntax_shown_as_code_is_not_a_link(ctx: Context) -> None:
+    body = ("写法：`[文字](case:SLUG)`，或 ``[x](page:y)``。\n\n````markdown\n[示例](case:example)\n```\n还在代码里 [z](case:z)\n````\n\n"
+            "~~~\n[t](report:t)\n~~~\n[真链接](case:real) 与 `代码` 和 [另一个](case:real-2)\n")
+    doc, problems = parse(ctx, case_file(body=body), kind="cases")
+    assert problems == [] and isinstance(doc, Case)
+    assert doc.links == (("case", "real", 19), ("case", "real-2", 19))
+
+
 def test_a_hexo_report_is_accepted_unchanged(ctx: Context) -> None:
     doc, problems = parse(ctx, """\
 
