@@ -151,8 +151,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "init":
         from .scaffold import init_site
         target = Path(args.dir).resolve()
-        if target.exists() and any(target.iterdir()):
-            raise UsageError(f"{args.dir} exists and is not empty")
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise UsageError(f"{args.dir} exists and is not an empty folder")
         init_site(target)
         print(target)
         return 0
