@@ -340,7 +340,7 @@ class Preview:
         self.httpd = PreviewHTTPServer((host, port), out_dir, self.state)   # binds now: a busy port fails early
         self.watcher = Watcher(site_dir, self.changes.add, extra={"(built-in theme)": builtin_theme_dir()})
         self._http_thread: threading.Thread | None = None
-        self.builds = 0
+        self._warnings: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -379,10 +379,12 @@ class Preview:
             line = f"internal error: {type(exc).__name__}: {exc}; rerun with --debug for a traceback"
             self._failed(when, what, (line,), lang, 1)
             return False
-        self.builds += 1
         self.state.publish(True, (), lang)
-        for warning in report.warnings:
-            self.echo_err(warning.format())
+        warnings = tuple(w.format() for w in report.warnings)
+        if warnings != self._warnings:   # shown when they change, not again on every save
+            for line in warnings:
+                self.echo_err(line)
+            self._warnings = warnings
         self.echo(text["built"].format(when=when, what=what, written=report.written, pages=report.pages,
                                        seconds=time.perf_counter() - started))
         return True
