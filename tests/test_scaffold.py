@@ -34,8 +34,15 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys: pytest.
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "notes.txt").write_text("mine", encoding="utf-8")
     code, _, stderr = run(["init", str(tmp_path / "x")], capsys)
-    assert code == 2 and "not empty" in stderr
+    assert code == 2 and "not an empty folder" in stderr
     assert [p.name for p in (tmp_path / "x").iterdir()] == ["notes.txt"]
+
+
+def test_init_refuses_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "site.txt").write_text("mine", encoding="utf-8")
+    code, _, stderr = run(["init", str(tmp_path / "site.txt")], capsys)
+    assert code == 2 and stderr.startswith("bulletin: ") and "Traceback" not in stderr
+    assert (tmp_path / "site.txt").read_text("utf-8") == "mine"
 
 
 def test_init_into_an_empty_existing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
