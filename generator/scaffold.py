@@ -8,11 +8,13 @@ from pathlib import Path
 import jinja2
 
 from .config import load_config
+from .frontmatter import FrontMatterError, decode, split
 from .errors import Problems, SiteError, suggestion
 from .places import load_places, township_problem
 from .slugs import slugify
 from .theme import builtin_theme_dir, load_theme
 from .topics import load_topics
+from .yamlsrc import YamlError, load_yaml
 
 SKELETON = {
     "site.yaml": """\
@@ -96,6 +98,11 @@ def new_case(site_dir: Path, title: str, township: str, topics: list[str], today
     path = site_dir / "content" / "cases" / f"{slug}.md"
     if path.exists():
         raise SiteError([problems_item(path.relative_to(site_dir).as_posix(), config.language)])
+    owner = _slug_owner(site_dir, slug)
+    if owner:
+        problems.add(owner, None, f"网址 slug「{slug}」已被这个案例使用，新案例会与它冲突；请换一个标题",
+                     f"the slug `{slug}` is already used by this case, so a new case would collide with it; choose another title")
+        problems.raise_if_errors()
     archetype = theme.find("archetypes", "case.md") or builtin_theme_dir() / "archetypes" / "case.md"
     template = jinja2.Environment(keep_trailing_newline=True, autoescape=False).from_string(archetype.read_text("utf-8"))
     text = template.render(title=json.dumps(title, ensure_ascii=False), date=today.isoformat(),
@@ -105,6 +112,25 @@ def new_case(site_dir: Path, title: str, township: str, topics: list[str], today
     with open(path, "x", encoding="utf-8") as handle:
         handle.write(text)
     return path
+
+
+def _slug_owner(site_dir: Path, slug: str) -> str | None:
+    """The case file that already has `slug` (given, or made from its title), if any.
+
+    Reads front matter only, so it stays quick on large sites; unreadable files are left to `build`.
+    """
+    for path in sorted((site_dir / "content" / "cases").rglob("*.md")):
+        try:
+            data = load_yaml(split(decode(path.read_bytes())).yaml_text)
+        except (OSError, UnicodeDecodeError, FrontMatterError, YamlError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        given, title = data.get("slug"), data.get("title")
+        taken = given if isinstance(given, str) and given.strip() else slugify(str(title)) if title else path.stem
+        if str(taken).strip() == slug:
+            return path.relative_to(site_dir).as_posix()
+    return None
 
 
 def problems_item(rel: str, language: str):  # type: ignore[no-untyped-def]

@@ -109,3 +109,19 @@ def test_new_accepts_a_township_path_and_several_topics(init_site: Path, capsys:
 def test_new_with_a_title_that_makes_no_slug(init_site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, stderr = run(["new", str(init_site), "！？", "--township", "凉泉乡", "--topic", "交通出行"], capsys)
     assert code == 1 and "！？" in stderr
+
+
+@pytest.mark.parametrize(("rel", "front"), [
+    ("content/cases/2021/older.md", "title: 卫生室视察\n"),                          # the same title in a subfolder
+    ("content/cases/other.md", "title: 别的标题\nslug: wei-sheng-shi-shi-cha\n"),      # a given slug
+])
+def test_new_refuses_a_slug_another_case_already_has(init_site: Path, capsys: pytest.CaptureFixture[str],
+                                                     rel: str, front: str) -> None:
+    (init_site / rel).parent.mkdir(parents=True, exist_ok=True)
+    (init_site / rel).write_text(f"---\n{front}date: 2021-06-20\ntownship: 凉泉乡\ntopics: [交通出行]\nstatus: raised\n---\n",
+                                 encoding="utf-8")
+    before = tree_hash(init_site)
+    code, _, stderr = run(["new", str(init_site), "卫生室视察", "--township", "凉泉乡", "--topic", "交通出行"], capsys)
+    assert code == 1
+    assert stderr == f"{rel}: 网址 slug「wei-sheng-shi-shi-cha」已被这个案例使用，新案例会与它冲突；请换一个标题\n"
+    assert tree_hash(init_site) == before
