@@ -30,9 +30,11 @@ def all_paths(root: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def good_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("good") / "out"
+    root = tmp_path_factory.mktemp("good")
+    out = root / "out"
+    shutil.copytree(BASE, root / "site")        # never build inside the repository (SITE/.cache)
     from generator.cli import main
-    assert main(["build", str(BASE), "-o", str(out), "--jobs", "1"]) == 0
+    assert main(["build", str(root / "site"), "-o", str(out), "--jobs", "1"]) == 0
     assert (out / "cases" / "liangquan-bridge" / "index.html").is_file()
     return out
 
