@@ -159,8 +159,27 @@ class DocCache:
             _write(self.path, {"fingerprint": self.fingerprint, "docs": self.fresh})
 
 
+class PinyinCache:
+    """Keeps slugs.known_pinyin between builds, so pypinyin's slow import is rarely paid."""
+
+    def __init__(self, site_dir: Path, enabled: bool = True) -> None:
+        from . import slugs
+        self.path = site_dir / CACHE_DIR / "pinyin.marshal"
+        self.enabled = enabled
+        loaded = _read(self.path, f"pinyin-{FORMAT}") if enabled else None
+        if loaded:
+            slugs.known_pinyin.update(loaded["pinyin"])
+        self.size = len(slugs.known_pinyin)
+
+    def save(self) -> None:
+        from . import slugs
+        if self.enabled and len(slugs.known_pinyin) != self.size:
+            _write(self.path, {"fingerprint": f"pinyin-{FORMAT}", "pinyin": dict(slugs.known_pinyin)})
+
+
 class PageManifest:
-    """For one OUT folder: output path → (render key, size, mtime_ns) of the file last written."""
+    """For one OUT folder: job id → (render key, output path), and the size and
+    mtime each output file had when written, so a hand-edited OUT is noticed."""
 
     def __init__(self, site_dir: Path, out_dir: Path, enabled: bool = True) -> None:
         name = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:16]
@@ -169,19 +188,28 @@ class PageManifest:
         self.out_dir = out_dir
         loaded = _read(self.path, self.fingerprint) if enabled else None
         self.enabled = enabled
-        self.entries: dict[str, tuple[str, int, int]] = loaded["pages"] if loaded else {}
+        self.entries: dict[str, tuple[str, str]] = loaded["jobs"] if loaded else {}
+        self.stats: dict[str, tuple[int, int]] = loaded["stats"] if loaded else {}
 
-    def unchanged(self, rel: str, key: str) -> bool:
-        """True when OUT still holds exactly the file rendered from `key` last time."""
-        entry = self.entries.get(rel)
-        if entry is None or entry[0] != key:
+    def unchanged(self, rel: str) -> bool:
+        """True when OUT still holds the file exactly as this cache last saw it."""
+        seen = self.stats.get(rel)
+        if seen is None:
             return False
         try:
             stat = os.stat(self.out_dir / rel)
         except OSError:
             return False
-        return stat.st_size == entry[1] and stat.st_mtime_ns == entry[2]
+        return (stat.st_size, stat.st_mtime_ns) == seen
 
-    def save(self, entries: dict[str, tuple[str, int, int]]) -> None:
-        if self.enabled:
-            _write(self.path, {"fingerprint": self.fingerprint, "pages": entries})
+    def save(self, entries: dict[str, tuple[str, str]]) -> None:
+        if not self.enabled:
+            return
+        stats = {}
+        for _, rel in entries.values():
+            try:
+                stat = os.stat(self.out_dir / rel)
+            except OSError:
+                continue
+            stats[rel] = (stat.st_size, stat.st_mtime_ns)
+        _write(self.path, {"fingerprint": self.fingerprint, "jobs": entries, "stats": stats})

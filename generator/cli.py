@@ -5,6 +5,7 @@ No business logic here. Exit codes: 0 ok, 1 content problems, 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -29,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="also publish drafts and future-dated files")
     build.add_argument("--base-url", default=None, help="override base_url from site.yaml")
     build.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
+    build.add_argument("--no-cache", action="store_true", help="ignore and do not update SITE/.cache")
     build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
     serve = sub.add_parser("serve", help="build SITE, serve it, rebuild and reload pages on every save")
@@ -54,6 +56,25 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="write a new site skeleton that builds as is")
     init.add_argument("dir")
     init.add_argument("--debug", action="store_true")
+
+    advance = sub.add_parser("advance", help="move case files to a stage and add a timeline entry, in place")
+    advance.add_argument("files", nargs="+", metavar="FILE")
+    advance.add_argument("--to", required=True, metavar="STAGE", help="stage key or label, e.g. resolved or 已办结")
+    advance.add_argument("--date", default=None, help="date of the timeline entry (default: today)")
+    advance.add_argument("--note", default=None, help="text of the timeline entry (default: the stage's label)")
+    advance.add_argument("--follow-up", default=None, metavar="DATE", help="also set follow_up: DATE")
+    advance.add_argument("--site", default=None, help="the site folder (default: found above the files)")
+    advance.add_argument("--debug", action="store_true")
+
+    imp = sub.add_parser("import", help="create case files from a CSV with the columns of data/cases.csv")
+    imp.add_argument("csv", metavar="CSV")
+    imp.add_argument("site", nargs="?", default=".")
+    imp.add_argument("--debug", action="store_true")
+
+    export = sub.add_parser("export", help="write the site's cases as CSV (data/cases.csv)")
+    export.add_argument("site", nargs="?", default=".")
+    export.add_argument("-o", "--out", default=None, metavar="FILE", help="write to FILE (default: standard output)")
+    export.add_argument("--debug", action="store_true")
     return parser
 
 
@@ -94,7 +115,9 @@ def _options(site: Path, args: argparse.Namespace) -> BuildOptions:
     base_url = getattr(args, "base_url", None)
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise UsageError("--base-url must start with http:// or https://")
-    return BuildOptions(drafts=args.drafts, base_url=base_url, jobs=jobs, today=today_for(config.tz))
+    use_cache = not getattr(args, "no_cache", False) and not os.environ.get("BULLETIN_NO_CACHE")
+    return BuildOptions(drafts=args.drafts, base_url=base_url, jobs=jobs, today=today_for(config.tz),
+                        use_cache=use_cache)
 
 
 def out_dir_for(site: Path, out: str | None) -> Path:
@@ -119,6 +142,8 @@ def _run(args: argparse.Namespace) -> int:
         report = build(site, out_dir, opts)
         for warning in report.warnings:
             print(warning.format(), file=sys.stderr)
+        if os.environ.get("BULLETIN_TIMINGS"):
+            print("timings: " + ", ".join(f"{name} {seconds:.3f}s" for name, seconds in report.phases), file=sys.stderr)
         zh = load_config(site, Problems()).language != "en"
         shown = out_dir.relative_to(Path.cwd()) if out_dir.is_relative_to(Path.cwd()) else out_dir
         if zh:
@@ -136,9 +161,12 @@ def _run(args: argparse.Namespace) -> int:
         from .pipeline import check
         site = _site_dir(args.site)
         args.jobs = None
-        warnings = check(site, _options(site, args))
+        exceptions: list[str] = []
+        warnings = check(site, _options(site, args), exceptions)
         for warning in warnings:
             print(warning.format(), file=sys.stderr)
+        for line in exceptions:  # allow_personal_data: published by exception, listed for review
+            print(line)
         print("OK")
         return 0
     if args.command == "new":
@@ -156,7 +184,40 @@ def _run(args: argparse.Namespace) -> int:
         init_site(target)
         print(target)
         return 0
+    if args.command in ("advance", "import", "export"):
+        return _run_editing(args)
     raise UsageError(f"unknown command {args.command}")
+
+
+def _run_editing(args: argparse.Namespace) -> int:
+    """The editors' bulk commands: advance, import, export."""
+    if args.command == "advance":
+        from .advance import advance
+        site = _site_dir(args.site) if args.site else None
+        changes = advance([Path(f) for f in args.files], args.to, args.date, args.note, args.follow_up, site)
+        for change in changes:
+            print(f"{change.path}: {change.before} → {change.after}")
+        return 0
+    site = _site_dir(args.site)
+    zh = load_config(site, Problems()).language != "en"
+    if args.command == "import":
+        from .csvimport import import_csv
+        created = import_csv(Path(args.csv), site, args.csv)
+        for rel in created:
+            print(rel)
+        print(f"已创建 {len(created)} 个案例文件" if zh else f"created {len(created)} case files", file=sys.stderr)
+        return 0
+    from .advance import write_atomic
+    from .csvimport import export_csv
+    data = export_csv(site, _options(site, argparse.Namespace(drafts=False, jobs=1)))
+    if args.out and args.out != "-":
+        target = Path(args.out)
+        if target.is_dir() or not target.resolve().parent.is_dir():
+            raise UsageError(f"cannot write {args.out}: choose a file in an existing folder")
+        write_atomic(target, data.encode("utf-8"))
+    else:
+        sys.stdout.write(data)
+    return 0
 
 
 def format_problems(problems: list[Problem]) -> str:

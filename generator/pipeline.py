@@ -6,18 +6,23 @@ error is reported at once and none cascades.
 """
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import links, writer
+from . import links, privacy, writer
 from .config import BuildOptions, load_config
+from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache
 from .content import Context, discover, parse_document
 from .errors import Problem, Problems, SiteError
-from .model import Case, Page, Report, Site
+from .model import Case, Document, Page, Report, Site
 from .places import load_places
+from .outputs import search
+from .keys import Keys
 from .render import Job, Renderer, TemplateProblem, plan
 from .taxonomy import build_index, check_collisions, check_links
 from .theme import Theme, load_theme
@@ -31,23 +36,38 @@ class BuildReport:
     unchanged: int
     seconds: float
     warnings: tuple[Problem, ...] = ()
+    phases: tuple[tuple[str, float], ...] = ()   # (phase, seconds), for benchmarks and BULLETIN_TIMINGS=1
 
 
-def load_site(site_dir: Path, opts: BuildOptions) -> tuple[Site, Theme, list[Problem]]:
-    """Read and validate everything; raises SiteError listing every problem found."""
+class Phases:
+    """Wall time per pipeline phase."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.items: list[tuple[str, float]] = []
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        self.items.append((name, now - self.last))
+        self.last = now
+
+
+def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True) -> tuple[Site, Theme, list[Problem]]:
+    """Read and validate everything; raises SiteError listing every problem found.
+
+    `save_cache=False` (check) reads SITE/.cache/ but writes nothing.
+    """
     problems = Problems()
+    pinyin_cache = PinyinCache(site_dir, enabled=opts.use_cache)
     config = load_config(site_dir, problems)
     places = load_places(site_dir, problems)
     topics = load_topics(site_dir, problems)
     theme = load_theme(site_dir, config.theme, config.language, problems)
     context = Context(config, places, topics)
 
-    docs: list[Case | Report | Page] = []
-    for kind, rel in discover(site_dir):
-        doc, found = parse_document(kind, rel, (site_dir / rel).read_bytes(), context)
-        problems.extend(found)
-        if doc is not None:
-            docs.append(doc)
+    docs = _load_documents(site_dir, context, opts, problems, save_cache)
+    if save_cache:
+        pinyin_cache.save()
     parse_failed = bool(problems.errors)
 
     # Drafts and future-dated documents are validated above but published only with --drafts.
@@ -56,6 +76,8 @@ def load_site(site_dir: Path, opts: BuildOptions) -> tuple[Site, Theme, list[Pro
             return True
         return not doc.draft and (doc.when is None or doc.when.date <= opts.today)
     live = [d for d in docs if published(d)]
+    for doc in live:  # personal data stops the build before anything is published
+        problems.extend(privacy.problems(doc.path, doc.personal_found, doc.personal_allowed, config.language))
     cases = sorted((d for d in live if isinstance(d, Case)), key=lambda c: (-c.when.moment.timestamp(), c.slug))
     reports = sorted((d for d in live if isinstance(d, Report)), key=lambda r: (-r.when.moment.timestamp(), r.slug))
     pages = sorted((d for d in live if isinstance(d, Page)), key=lambda p: p.slug)
@@ -73,39 +95,115 @@ def load_site(site_dir: Path, opts: BuildOptions) -> tuple[Site, Theme, list[Pro
     return site, theme, problems.warnings
 
 
+def _context_key(site_dir: Path) -> str:
+    """What every file's validation depends on besides the file itself."""
+    parts = []
+    for rel in ("site.yaml", "content/places.yaml", "content/topics.yaml"):
+        try:
+            parts.append((site_dir / rel).read_bytes())
+        except OSError:
+            parts.append(b"-")
+    return hashlib.sha1(b"\0".join(parts)).hexdigest()
+
+
+def _parse_files(items: list[tuple[str, str, bytes]]) -> list[tuple[Document | None, list[Problem]]]:
+    context = _worker["context"]
+    return [parse_document(kind, rel, data, context) for kind, rel, data in items]  # type: ignore[arg-type]
+
+
+def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, problems: Problems,
+                    save_cache: bool) -> list[Document]:
+    """Parse every content file, reusing cached results for files whose size and mtime did not change."""
+    cache = DocCache(site_dir, _context_key(site_dir), enabled=opts.use_cache)
+    docs: dict[str, Document] = {}
+    misses: list[tuple[str, str, int, int]] = []
+    for kind, rel in discover(site_dir):
+        stat = os.stat(site_dir / rel)
+        hit = cache.get(rel, stat.st_size, stat.st_mtime_ns)
+        if hit is None:
+            misses.append((kind, rel, stat.st_size, stat.st_mtime_ns))
+            continue
+        doc, found = hit
+        problems.extend(Problem(*p) for p in found)
+        if doc is not None:
+            docs[rel] = doc
+    items = [(kind, rel, (site_dir / rel).read_bytes()) for kind, rel, _, _ in misses]
+    _worker.update(context=context)
+    if opts.jobs > 1 and len(items) >= 400:
+        with multiprocessing.get_context("fork").Pool(opts.jobs) as pool:
+            size = max(50, len(items) // (opts.jobs * 4) + 1)
+            parsed = [r for chunk in pool.map(_parse_files, [items[i:i + size] for i in range(0, len(items), size)]) for r in chunk]
+    else:
+        parsed = _parse_files(items)
+    _worker.clear()
+    for (kind, rel, size, mtime), (doc, found) in zip(misses, parsed):
+        problems.extend(found)
+        if doc is not None:
+            docs[rel] = doc
+        try:
+            cache.put(rel, size, mtime, doc, tuple((p.path, p.line, p.message, p.warning) for p in found))
+        except TypeError:
+            pass  # a value the cache cannot hold: parse this file again next time
+    if save_cache:
+        cache.save()
+    return [docs[rel] for rel in sorted(docs)]
+
+
 # -- rendering, in this process or in a pool of forked workers ------------------------
 
 _worker: dict[str, object] = {}
 
 
-def _render_chunk(chunk: list[Job]) -> tuple[int, int, list[tuple[str, list[str]]]]:
+def _render_chunk(chunk: list[tuple[Job, str]]) -> list[tuple[str, str, str, bool, list[str]]]:
+    """Render jobs; write them into staging (build) or collect their links (check).
+
+    Returns (job id, key, output path, bytes changed, links) per job.
+    """
     renderer = _worker.get("renderer")
     if renderer is None:
         renderer = _worker["renderer"] = Renderer(_worker["site"], _worker["theme"])  # type: ignore[arg-type]
-    staging, old_out = _worker["staging"], _worker["old_out"]
-    written = unchanged = 0
-    pages: list[tuple[str, list[str]]] = []
-    for job in chunk:
+    staging, out_dir, fresh = _worker["staging"], _worker["out_dir"], _worker["fresh"]
+    results = []
+    for job, key in chunk:
         rel, data = renderer.render(job)  # type: ignore[attr-defined]
         if staging is None:
-            pages.append((rel, links.page_links(data.decode()) if rel.endswith(".html") else []))
-            continue
-        if writer.put(staging, old_out, rel, data):  # type: ignore[arg-type]
-            written += 1
+            results.append((job_id(job), key, rel, False, links.page_links(data.decode()) if rel.endswith(".html") else []))
         else:
-            unchanged += 1
-    return written, unchanged, pages
+            changed = writer.put(staging, out_dir, rel, data, fresh)  # type: ignore[arg-type]
+            results.append((job_id(job), key, rel, changed, []))
+    return results
 
 
-def render_site(site: Site, theme: Theme, jobs_count: int, staging: Path | None, old_out: Path) -> tuple[int, int, list[tuple[str, list[str]]]]:
-    """Render every job; into staging when given, else only collect links (for check)."""
-    jobs = plan(site, build_index(site))
+def job_id(job: Job) -> str:
+    return "/".join(job)
+
+
+def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transaction | None,
+                manifest: PageManifest | None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
+    """Render every job whose key changed (all of them for check).
+
+    Returns the manifest entries {job id: (key, output path)}, the paths whose bytes
+    changed, and (for check, when tx is None) every page's links.
+    """
+    index = build_index(site)
+    keys = Keys(site, index, theme.fingerprint(), site.config.per_page)
+    entries: dict[str, tuple[str, str]] = {}
+    todo: list[tuple[Job, str]] = []
+    for job in plan(site, index):
+        key = keys.key(job)
+        previous = manifest.entries.get(job_id(job)) if manifest is not None and tx is not None else None
+        if previous is not None and previous[0] == key and manifest.unchanged(previous[1]):  # type: ignore[union-attr]
+            tx.keep(previous[1])  # type: ignore[union-attr]
+            entries[job_id(job)] = (key, previous[1])
+            continue
+        todo.append((job, key))
     _worker.clear()
-    _worker.update(site=site, theme=theme, staging=staging, old_out=old_out)
-    chunk = max(20, len(jobs) // (jobs_count * 8) + 1)
-    chunks = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
+    _worker.update(site=site, theme=theme, staging=tx.staging if tx else None,
+                   out_dir=tx.out_dir if tx else None, fresh=tx.fresh if tx else True)
+    chunk = max(20, len(todo) // (jobs_count * 8) + 1)
+    chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
     try:
-        if jobs_count <= 1 or len(jobs) < 200:
+        if jobs_count <= 1 or len(todo) < 200:
             results = [_render_chunk(c) for c in chunks]
         else:
             # fork: workers inherit the site instead of unpickling it; output order never matters.
@@ -115,9 +213,14 @@ def render_site(site: Site, theme: Theme, jobs_count: int, staging: Path | None,
         raise SiteError([exc.problem]) from None
     finally:
         _worker.clear()
-    written = sum(r[0] for r in results)
-    unchanged = sum(r[1] for r in results)
-    return written, unchanged, [p for r in results for p in r[2]]
+    changed: set[str] = set()
+    pages: list[tuple[str, list[str]]] = []
+    for jid, key, rel, was_changed, refs in (r for chunk_results in results for r in chunk_results):
+        entries[jid] = (key, rel)
+        if was_changed:
+            changed.add(rel)
+        pages.append((rel, refs))
+    return entries, changed, pages
 
 
 def _static_conflicts(site: Site, static: dict[str, Path], generated: set[str]) -> None:
@@ -131,31 +234,51 @@ def _static_conflicts(site: Site, static: dict[str, Path], generated: set[str]) 
 def build(site_dir: Path, out_dir: Path, opts: BuildOptions) -> BuildReport:
     """Build SITE into OUT atomically; OUT is untouched when anything fails."""
     started = time.perf_counter()
+    phases = Phases()
     site, theme, warnings = load_site(site_dir, opts)
+    phases.mark("load")
     static = theme.static_files()
-    writer.clean_stale(out_dir)
-    staging = writer.new_staging(out_dir)
+    manifest = PageManifest(site_dir, out_dir, enabled=opts.use_cache)
+    spare = site_dir / CACHE_DIR / f"spare-{manifest.path.stem.split('-', 1)[1]}" if opts.use_cache else None
+    tx = writer.Transaction(out_dir, spare)
+    phases.mark("prepare")
     try:
-        written, unchanged, _ = render_site(site, theme, opts.jobs, staging, out_dir)
-        generated = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
-        _static_conflicts(site, static, generated)
+        entries, changed, _ = render_site(site, theme, opts.jobs, tx, manifest)
+        phases.mark("render")
+        files = {rel for _, rel in entries.values()}
+        _static_conflicts(site, static, files)
         for rel, source in static.items():
-            if writer.put_copy(staging, out_dir, rel, source):
-                written += 1
-            else:
-                unchanged += 1
-        writer.commit(staging, out_dir)
+            if tx.put(rel, source.read_bytes()):
+                changed.add(rel)
+            files.add(rel)
+        phases.mark("static")
+        # Index only once every page is staged, and before the swap: OUT is never half-indexed.
+        shutil.rmtree(tx.staging / search.BUNDLE, ignore_errors=True)  # the indexer writes in place, never through files shared with OUT
+        warnings += search.index_site(site_dir, tx.staging, site.config.language, site.config.index_links)
+        bundle = search.output_files(tx.staging)
+        files |= bundle
+        changed |= bundle
+        phases.mark("search")
+        tx.commit(files, changed)
+        phases.mark("commit")
     except BaseException:
-        writer.discard(staging)
+        tx.discard()
         raise
-    return BuildReport(written + unchanged, written, unchanged, time.perf_counter() - started, tuple(warnings))
+    manifest.save(entries)
+    return BuildReport(len(files), len(changed), len(files) - len(changed), time.perf_counter() - started,
+                       tuple(warnings), tuple(phases.items))
 
 
-def check(site_dir: Path, opts: BuildOptions) -> list[Problem]:
-    """Everything build validates, plus internal links; writes nothing. Returns warnings."""
-    site, theme, warnings = load_site(site_dir, opts)
-    _, _, pages = render_site(site, theme, opts.jobs, None, site_dir / "output")
-    existing = {rel for rel, _ in pages} | set(theme.static_files())
+def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = None) -> list[Problem]:
+    """Everything build validates, plus internal links; writes nothing. Returns warnings.
+
+    Lines naming each allow_personal_data exception of the published files go to `exceptions`.
+    """
+    site, theme, warnings = load_site(site_dir, opts, save_cache=False)
+    if exceptions is not None:
+        exceptions.extend(privacy.exception_lines(site.cases + site.reports + site.pages, site.config.language))
+    _, _, pages = render_site(site, theme, opts.jobs, None, None)
+    existing = {rel for rel, _ in pages} | set(theme.static_files()) | {f"{search.BUNDLE}/pagefind.js"}
     # One problem per missing target, so a broken link in a template is reported once.
     missing: dict[str, list[tuple[str, str]]] = {}
     for rel, refs in sorted(pages):

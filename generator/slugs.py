@@ -20,12 +20,18 @@ def is_valid_slug(text: str) -> bool:
     return bool(SLUG_RE.match(text)) and len(text) <= MAX_SLUG
 
 
+# Pinyin of Chinese text already seen (also kept in SITE/.cache/ between builds by the
+# pipeline), so a build whose names did not change never imports pypinyin.
+known_pinyin: dict[str, str] = {}
+
+
 @lru_cache(maxsize=65536)
 def slugify(text: str, max_length: int = MAX_SLUG) -> str:
     """Pinyin/ASCII slug of `text`, cut at a word boundary; '' if nothing is left."""
     if _CJK.search(text):
-        from pypinyin import lazy_pinyin  # lazy: see module docstring
-        words = lazy_pinyin(text, errors="default")
+        if text not in known_pinyin:
+            known_pinyin[text] = " ".join(_pinyin(text))
+        words = known_pinyin[text].split(" ")
     else:
         words = [text]
     parts: list[str] = []
@@ -41,3 +47,8 @@ def slugify(text: str, max_length: int = MAX_SLUG) -> str:
     if not slug and parts:  # a single over-long word
         slug = parts[0][:max_length].strip("-")
     return slug
+
+
+def _pinyin(text: str) -> list[str]:
+    from pypinyin import lazy_pinyin  # lazy: see module docstring
+    return [w.replace(" ", "") for w in lazy_pinyin(text, errors="default")]

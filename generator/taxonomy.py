@@ -57,18 +57,29 @@ class Index:
     case_by_slug: dict[str, Case]
     report_by_slug: dict[str, Report]
     page_by_slug: dict[str, Page]
+    positions: dict[tuple[str, str], int]   # ("", slug) → place in its township list; (topic, slug) → in the topic's
 
     def related(self, case: Case, limit: int = 6) -> tuple[Case, ...]:
-        """Cases in the same township first, then sharing a topic; newest first."""
-        picked: list[str] = []
-        for slug in self.by_township.get(case.township, ()):
-            if slug != case.slug and len(picked) < limit // 2:
-                picked.append(slug)
+        """Cases close in time in the same township, then in the same topics.
+
+        Neighbours, not the newest: each page then depends on a few nearby cases
+        only, so an edit re-renders a handful of pages, not a whole topic.
+        """
+        picked = [case.slug]  # first, so the case never picks itself; dropped below
+        _add_neighbours(picked, self.by_township.get(case.township, ()), self.positions[("", case.slug)], 1 + limit // 2)
         for topic in case.topics:
-            for slug in self.by_topic.get(topic, ()):
-                if slug != case.slug and slug not in picked and len(picked) < limit:
-                    picked.append(slug)
-        return tuple(self.case_by_slug[s] for s in picked)
+            _add_neighbours(picked, self.by_topic.get(topic, ()), self.positions[(topic, case.slug)], 1 + limit)
+        return tuple(self.case_by_slug[s] for s in picked[1:])
+
+
+def _add_neighbours(picked: list[str], slugs: tuple[str, ...], at: int, limit: int) -> None:
+    """Append the slugs nearest to position `at` in `slugs`, newer first, until `picked` holds `limit`."""
+    step = 1
+    while len(picked) < limit and (at - step >= 0 or at + step < len(slugs)):
+        for i in (at - step, at + step):
+            if 0 <= i < len(slugs) and len(picked) < limit and slugs[i] not in picked:
+                picked.append(slugs[i])
+        step += 1
 
 
 def build_index(site: Site) -> Index:
@@ -76,9 +87,12 @@ def build_index(site: Site) -> Index:
     by_topic: dict[str, list[str]] = defaultdict(list)
     by_stage: dict[str, list[str]] = defaultdict(list)
     by_year: dict[int, list[str]] = defaultdict(list)
+    positions: dict[tuple[str, str], int] = {}
     for case in site.cases:  # already newest first, so every list is too
+        positions[("", case.slug)] = len(by_township[case.township])
         by_township[case.township].append(case.slug)
         for topic in case.topics:
+            positions[(topic, case.slug)] = len(by_topic[topic])
             by_topic[topic].append(case.slug)
         by_stage[case.status].append(case.slug)
         by_year[case.when.date.year].append(case.slug)
@@ -91,5 +105,5 @@ def build_index(site: Site) -> Index:
         by_township=freeze(by_township), by_topic=freeze(by_topic), by_stage=freeze(by_stage),
         by_year=freeze(by_year), reports_by_case=freeze(reports_by_case),
         case_by_slug={c.slug: c for c in site.cases}, report_by_slug={r.slug: r for r in site.reports},
-        page_by_slug={p.slug: p for p in site.pages},
+        page_by_slug={p.slug: p for p in site.pages}, positions=positions,
     )

@@ -1,14 +1,23 @@
 """The only module that writes under OUT.
 
-A build fills a staging folder beside OUT (same file system), then swaps it
-with OUT in one atomic step (Linux renameat2 RENAME_EXCHANGE), so OUT is at
-every moment either the whole old site or the whole new one. Files whose bytes
-did not change are hard-linked from the old OUT instead of written again.
+A build fills a staging tree beside OUT (same file system) and swaps it with
+OUT in one atomic step (Linux renameat2 RENAME_EXCHANGE), so OUT is at every
+moment either the whole old site or the whole new one.
+
+To make small rebuilds cheap, the tree swapped out is kept as a spare (in
+SITE/.cache/, when that is on OUT's file system) instead of being deleted. The next build brings the spare up
+to date with OUT by re-linking only the files the last build changed, writes
+its own changes into it, and swaps again: work in proportion to what changed,
+not to the size of the site. A spare whose state is unknown (a killed build,
+a hand edit) is discarded and the staging tree is made afresh by hard-linking
+OUT's files. Files are always replaced (write to a temporary name, rename),
+never written through, because staging and OUT share unchanged files' inodes.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import marshal
 import os
 import shutil
 from pathlib import Path
@@ -39,24 +48,41 @@ def new_staging(out_dir: Path) -> Path:
     return staging
 
 
-def put(staging: Path, old_out: Path, rel: str, data: bytes) -> bool:
-    """Place one output file; True if its bytes are new (False: linked unchanged)."""
-    target = safe_join(staging, rel)
+def replace_file(target: Path, data: bytes) -> None:
+    """Write `data` at `target` by renaming a new file over it (never through a shared inode)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    old = safe_join(old_out, rel)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, target)
+
+
+def put(staging: Path, out_dir: Path, rel: str, data: bytes, fresh: bool) -> bool:
+    """Place one output file in staging; True if its bytes differ from OUT's.
+
+    Unchanged bytes are not written: a fresh staging tree links OUT's file, a
+    spare already holds it.
+    """
+    target = safe_join(staging, rel)
+    old = safe_join(out_dir, rel)
     try:
         if old.stat().st_size == len(data) and old.read_bytes() == data:
-            os.link(old, target)
+            if fresh:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(old, target)
+            elif not target.exists():
+                os.link(old, target)
             return False
     except OSError:
         pass
-    with open(target, "wb") as handle:
-        handle.write(data)
+    replace_file(target, data)
     return True
 
 
-def put_copy(staging: Path, old_out: Path, rel: str, source: Path) -> bool:
-    return put(staging, old_out, rel, source.read_bytes())
+def link_unchanged(staging: Path, out_dir: Path, rel: str) -> None:
+    target = safe_join(staging, rel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.link(safe_join(out_dir, rel), target)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -71,20 +97,121 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def commit(staging: Path, out_dir: Path) -> None:
-    """Make staging the new OUT in one step and remove the old site."""
-    if not out_dir.exists():
-        os.rename(staging, out_dir)
-        return
-    if _exchange(staging, out_dir):
-        shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old site
-        return
-    # No renameat2 (not Linux): two renames, with a brief moment without OUT.
-    old = out_dir.parent / f"{staging_prefix(out_dir)}old-{os.getpid()}"
-    os.rename(out_dir, old)
-    os.rename(staging, out_dir)
-    shutil.rmtree(old, ignore_errors=True)
+def _files_under(root: Path) -> set[str]:
+    found = set()
+    for folder, _, names in os.walk(root):
+        base = Path(folder).relative_to(root).as_posix()
+        found.update(name if base == "." else f"{base}/{name}" for name in names)
+    return found
 
 
-def discard(staging: Path) -> None:
-    shutil.rmtree(staging, ignore_errors=True)
+def _remove(root: Path, rel: str) -> None:
+    """Delete one file and the folders it leaves empty."""
+    path = safe_join(root, rel)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    parent = path.parent
+    while parent != root:
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+
+
+class Transaction:
+    """One build's writes into a staging tree that replaces OUT atomically on commit."""
+
+    def __init__(self, out_dir: Path, spare: Path | None) -> None:
+        """`spare`: where to keep the swapped-out tree (None: delete it after the swap)."""
+        self.out_dir = out_dir
+        clean_stale(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        if spare is not None:
+            spare.parent.mkdir(parents=True, exist_ok=True)
+            if spare.parent.stat().st_dev != out_dir.parent.stat().st_dev:
+                spare = None  # a rename cannot cross file systems
+        self.spare = spare
+        self.state_file = spare.with_name(spare.name + ".state") if spare is not None else None
+        state = self._read_state()
+        self._write_state(None)  # from here on the spare's state is unknown until commit
+        if (state is not None and spare is not None and out_dir.is_dir() and spare.is_dir()
+                and state["spare"] == spare.stat().st_ino):
+            for rel in state["delta"]:
+                _remove(self.spare, rel)
+                if os.path.lexists(safe_join(out_dir, rel)):
+                    link_unchanged(self.spare, out_dir, rel)
+            self.staging, self.fresh, self.present = self.spare, False, set(state["files"])
+        else:
+            if spare is not None:
+                shutil.rmtree(spare, ignore_errors=True)
+            self.staging, self.fresh, self.present = new_staging(out_dir), True, set()
+        self.written: set[str] = set()
+
+    def _read_state(self) -> dict | None:  # type: ignore[type-arg]
+        if self.state_file is None:
+            return None
+        try:
+            state = marshal.loads(self.state_file.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        if not isinstance(state, dict) or state.get("out") != str(self.out_dir) or not state.get("spare"):
+            return None
+        return state
+
+    def _write_state(self, state: dict | None) -> None:  # type: ignore[type-arg]
+        if self.state_file is None:
+            return
+        try:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.state_file.with_name(self.state_file.name + ".tmp")
+            temporary.write_bytes(marshal.dumps(state or {}))
+            os.replace(temporary, self.state_file)
+        except OSError:
+            pass
+
+    def keep(self, rel: str) -> None:
+        """The file in OUT is still right: make sure staging has it."""
+        if self.fresh:
+            link_unchanged(self.staging, self.out_dir, rel)
+
+    def put(self, rel: str, data: bytes) -> bool:
+        changed = put(self.staging, self.out_dir, rel, data, self.fresh)
+        if changed:
+            self.written.add(rel)
+        return changed
+
+    def commit(self, files: set[str], written: set[str]) -> None:
+        """Drop files no longer produced, then make staging the new OUT in one step."""
+        written = written | self.written
+        deleted = set()
+        if not self.fresh:
+            deleted = self.present - files
+            for rel in sorted(deleted):
+                _remove(self.staging, rel)
+        if not self.out_dir.exists():
+            os.rename(self.staging, self.out_dir)
+            return
+        if not _exchange(self.staging, self.out_dir):
+            # No renameat2 (not Linux): two renames, with a brief moment without OUT.
+            old = self.out_dir.parent / f"{staging_prefix(self.out_dir)}old-{os.getpid()}"
+            os.rename(self.out_dir, old)
+            os.rename(self.staging, self.out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+            return
+        # The old site is now at the staging path: keep it as the spare for the next build.
+        if self.spare is None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return
+        if self.fresh:
+            deleted = _files_under(self.staging) - files
+            shutil.rmtree(self.spare, ignore_errors=True)
+            os.rename(self.staging, self.spare)
+        self._write_state({"out": str(self.out_dir), "spare": self.spare.stat().st_ino,
+                           "delta": sorted(written | deleted), "files": sorted(files)})
+
+    def discard(self) -> None:
+        """Forget a failed build's writes; OUT was never touched."""
+        shutil.rmtree(self.staging, ignore_errors=True)  # a half-updated spare is rebuilt afresh next time

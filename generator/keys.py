@@ -1,0 +1,101 @@
+"""Render keys: for every job, a hash of everything its output depends on. Pure.
+
+A page whose key is the one recorded for the file now in OUT is not rendered
+again. The rule that keeps this correct: a job's key covers every value its
+template context can reach. `global_key` covers what every page can reach (the
+common context in render.py: config, places, topics, stage counts, plain pages,
+theme, code, today); the per-job parts below mirror the `_ctx_*` builders. A
+new context value must be added here too — tests compare warm builds with cold
+ones after many kinds of edits.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable
+
+from .cache import code_fingerprint
+from .model import Site
+from .taxonomy import Index
+
+Job = tuple[str, ...]
+
+
+def _h(parts: Iterable[str]) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+class Keys:
+    """Computes keys for the jobs of one build; group hashes are computed once."""
+
+    def __init__(self, site: Site, index: Index, theme_fingerprint: str, per_page: int) -> None:
+        self.site, self.index, self.per = site, index, per_page
+        cases = site.cases
+        stage_counts = [f"{k}={len(v)}" for k, v in sorted(index.by_stage.items())]
+        self.global_key = _h([
+            code_fingerprint(), theme_fingerprint, repr(site.config), repr(site.places.places), repr(site.topics),
+            site.base_url, site.today_iso, str(len(cases)), *stage_counts,
+            *(f"{p.slug}:{p.title}" for p in site.pages)])
+        self.all_cards = _h([self.global_key] + [c.card for c in cases] + [r.card for r in site.reports])
+        self._group: dict[tuple[str, str], str] = {}
+
+    def group(self, kind: str, name: str, slugs: tuple[str, ...]) -> str:
+        """Hash of the cards of every case in one list (a township, topic or stage)."""
+        key = (kind, name)
+        if key not in self._group:
+            cards = self.index.case_by_slug
+            self._group[key] = _h([kind, name] + [cards[s].card for s in slugs])
+        return self._group[key]
+
+    def feed_entries(self, slugs: tuple[str, ...]) -> str:
+        cases = self.index.case_by_slug
+        return _h([cases[s].digest for s in slugs[: self.site.config.feed_limit]] + [str(len(slugs))])
+
+    def key(self, job: Job) -> str:
+        kind = job[0]
+        index = self.index
+        parts = [self.global_key, *job]
+        if kind == "case":
+            case = index.case_by_slug[job[1]]
+            parts += [case.digest] + [r.card for r in index.related(case)]
+            parts += [index.report_by_slug[s].card for s in index.reports_by_case.get(case.slug, ())]
+        elif kind == "township":
+            parts.append(self.group("township", job[1], index.by_township.get(job[1], ())))
+        elif kind == "topic":
+            parts.append(self.group("topic", job[1], index.by_topic.get(job[1], ())))
+        elif kind == "stage":
+            parts.append(self.group("stage", job[1], index.by_stage.get(job[1], ())))
+        elif kind == "feed":
+            slugs = self._feed_slugs(job)
+            if job[1] in ("stage", "township_stage"):
+                # ordered by when each case entered the stage, which any case's card can change
+                parts.append(self.group("stage-feed", "/".join(job[1:]), slugs))
+                parts += [self.index.case_by_slug[s].digest for s in slugs]
+            else:
+                parts.append(self.feed_entries(slugs))
+        elif kind == "report":
+            report = index.report_by_slug[job[1]]
+            parts.append(report.digest)
+            parts += [c.card for s in report.cases if (c := index.case_by_slug.get(s)) is not None]
+            parts += [c.card for k, s, _ in report.links if k == "case" and (c := index.case_by_slug.get(s)) is not None]
+        elif kind == "reports":
+            parts += [r.card for r in self.site.reports]
+        elif kind == "page":
+            parts.append(index.page_by_slug[job[1]].digest)
+        elif kind in ("404", "robots", "search", "schema", "data_readme"):
+            pass  # the global key covers them
+        else:  # home, townships, topics, stages, stats, overdue, sitemap, json, csv and anything new
+            parts.append(self.all_cards)
+        return _h(parts)
+
+    def _feed_slugs(self, job: Job) -> tuple[str, ...]:
+        scope = job[1]
+        index = self.index
+        if scope == "township":
+            return index.by_township.get(job[2], ())
+        if scope == "topic":
+            return index.by_topic.get(job[2], ())
+        if scope == "stage":
+            return index.by_stage.get(job[2], ())
+        if scope == "township_stage":
+            return tuple(s for s in index.by_township.get(job[2], ()) if index.case_by_slug[s].status == job[3])
+        return tuple(c.slug for c in self.site.cases)
