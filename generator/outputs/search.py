@@ -13,16 +13,21 @@ working folder; the PyPI `pagefind[extended]` binary is a fallback with a warnin
 """
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import platform
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import Problem, Problems, SiteError
 
 BUNDLE = "search/pagefind"   # OUT-relative folder holding pagefind.js and the index
+OFFLINE = "search/offline.js"  # every indexed page's text, for search from file:// (index_links sites)
+FRAGMENT_SIGNATURE = b"pagefind_dcd"
 PROBLEM_PATH = "pagefind"    # where indexing problems are reported (no content file applies)
 # Pagefind ships ready-made UIs; /search/ has its own, so these are never loaded.
 UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
@@ -63,7 +68,7 @@ def find_indexer(site_dir: Path, problems: Problems) -> Indexer | None:
         if path.is_file():
             return Indexer(path, True)
     try:
-        from pagefind_bin_extended import get_executable  # type: ignore[import-not-found]
+        from pagefind_bin_extended import get_executable  # type: ignore[import-untyped,import-not-found,unused-ignore]
         return Indexer(Path(get_executable()), False)
     except (ImportError, FileNotFoundError):
         pass
@@ -86,6 +91,9 @@ def index_site(site_dir: Path, staging: Path, language: str, keep_index_url: boo
                      f"正在使用 PyPI 版 Pagefind（{indexer.binary}），部分中文地名（如「南干渠」）会搜不到；请运行 npm ci 安装 1.6 版",
                      f"using the PyPI Pagefind ({indexer.binary}), which misses some Chinese compound words "
                      "(such as 南干渠); run `npm ci` to install release 1.6", warning=True)
+    # Start from no bundle: staging may hold the last build's files, hard-linked to the live OUT.
+    shutil.rmtree(staging / BUNDLE, ignore_errors=True)
+    (staging / OFFLINE).unlink(missing_ok=True)
     command = [str(indexer.binary), "--site", str(staging), "--output-subdir", BUNDLE, "--quiet"]
     if keep_index_url:
         command.append("--keep-index-url")
@@ -102,14 +110,33 @@ def index_site(site_dir: Path, staging: Path, language: str, keep_index_url: boo
         raise SiteError(problems.errors, problems.warnings)
     for name in UNUSED_FILES:
         (staging / BUNDLE / name).unlink(missing_ok=True)
+    if keep_index_url:
+        (staging / OFFLINE).write_text(offline_js(staging), "utf-8")
     return problems.warnings
 
 
-def bundle_files(staging: Path) -> int:
-    """How many files the search bundle holds (for the build summary)."""
+def indexed_pages(staging: Path) -> list[dict[str, Any]]:
+    """What Pagefind stored per page (url, content, meta, filters), read back from its fragment files."""
+    pages: list[dict[str, Any]] = []
+    for path in sorted((staging / BUNDLE / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        if not data.startswith(FRAGMENT_SIGNATURE):
+            raise ValueError(f"unexpected Pagefind fragment format in {path.name}")
+        record = json.loads(data[len(FRAGMENT_SIGNATURE):])
+        pages += [record] if "url" in record else list(record.values())  # large sites group fragments
+    return sorted(pages, key=lambda page: str(page["url"]))
+
+
+def offline_js(staging: Path) -> str:
+    """search/offline.js: the indexed text as one script, which a page opened from file:// may load."""
+    records = [{"url": page["url"].lstrip("/"), "title": page["meta"].get("title", ""), "date": page["meta"].get("date", ""),
+                "filters": page.get("filters", {}), "text": page["content"].replace("\u200b", "")}  # U+200B: Pagefind's word cuts
+               for page in indexed_pages(staging)]
+    return "window.bulletinOffline = " + json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + ";\n"
+
+
+def output_files(staging: Path) -> set[str]:
+    """The OUT-relative paths of every file the indexer wrote."""
     root = staging / BUNDLE
-    return sum(1 for p in root.rglob("*") if p.is_file()) if root.is_dir() else 0
-
-
-def remove_bundle(staging: Path) -> None:
-    shutil.rmtree(staging / BUNDLE, ignore_errors=True)
+    found = {f"{BUNDLE}/{p.relative_to(root).as_posix()}" for p in root.rglob("*") if p.is_file()}
+    return found | ({OFFLINE} if (staging / OFFLINE).is_file() else set())

@@ -1,0 +1,123 @@
+"""/search/ in Chromium: Chinese queries typed or taken from the URL, filters, a base path, WCAG 2.1 AA."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+RESULT_LINKS = "#search-results .search-result-title a"
+
+
+def type_query(page: Page, text: str) -> None:
+    page.locator("#search-q").press_sequentially(text, delay=30)
+
+
+def result_count(page: Page) -> int:
+    expect(page.locator("#search-status")).to_have_text(re.compile(r"\d+ 条"))
+    return int(re.search(r"(\d+) 条", page.locator("#search-status").inner_text()).group(1))  # type: ignore[union-attr]
+
+
+def test_typing_bridge_finds_the_liangquan_case(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, watch = open_page("search/")
+    type_query(page, "桥梁")
+    first = page.locator("#search-results .search-result").first
+    expect(first.locator("a")).to_have_attribute("href", re.compile(r"/cases/liangquan-bridge/$"))
+    expect(first.locator("a")).to_have_text("南干渠上架起新桥，凉泉乡两村群众出行恢复畅通")
+    expect(first.locator(".search-result-meta")).to_contain_text("凉泉乡")
+    expect(first.locator(".search-result-meta .badge")).to_have_text("已办结")
+    expect(first.locator(".search-excerpt mark").first).to_have_text("桥梁")
+    expect(page.locator("#search-status")).to_have_text(re.compile("与「桥梁」相关"))
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["桥梁"]}, "the query lives in the URL"
+    assert watch.foreign == [] and watch.errors == []
+
+
+def test_mama_ban_finds_the_yangzi_case_first(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, _ = open_page("search/")
+    type_query(page, "妈妈班")
+    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/yangzi-mama-ban/$"))
+    expect(page.locator("#search-results .search-result").first.locator(".search-result-meta")).to_contain_text("扬子街道")
+
+
+def test_compound_place_name_is_found(open_page) -> None:  # type: ignore[no-untyped-def]
+    # PyPI's Pagefind 1.5.2 finds nothing for 南干渠; 1.6.0 and the exact-phrase-first ranking put it on top.
+    page, _ = open_page("search/?q=南干渠")
+    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/liangquan-bridge/$"))
+
+
+def test_query_from_the_url_runs_on_load(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, watch = open_page("search/?q=%E6%A1%A5%E6%A2%81")
+    expect(page.locator("#search-q")).to_have_value("桥梁")
+    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/liangquan-bridge/$"))
+    assert watch.errors == []
+
+
+def test_a_filter_narrows_the_list_and_is_kept_in_the_url(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, _ = open_page("search/?q=委员")
+    everything = result_count(page)
+    page.select_option("#search-township", "yangzi")
+    expect(page.locator("#search-status")).not_to_have_text(re.compile(rf"找到 {everything} 条"))
+    narrowed = result_count(page)
+    assert 0 < narrowed < everything
+    places = page.locator("#search-results .search-result-place").all_inner_texts()
+    assert places and set(places) == {"扬子街道"}
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["委员"], "township": ["yangzi"]}
+    page.click("#search-clear")
+    expect(page.locator("#search-status")).to_have_text(re.compile(rf"找到 {everything} 条"))
+
+
+def test_filters_alone_list_matching_cases(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, _ = open_page("search/?stage=resolved&topic=irrigation")
+    expect(page.locator("#search-stage")).to_have_value("resolved")
+    expect(page.locator(RESULT_LINKS)).to_have_count(1)
+    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/miaonan-canal/$"))
+
+
+def test_search_works_under_a_base_path(open_page, serve_folder, example_out) -> None:  # type: ignore[no-untyped-def]
+    with serve_folder(example_out.parent) as root:
+        base = root + example_out.name + "/"
+        page, watch = open_page("search/?q=妈妈班", base=base)
+        link = page.locator(RESULT_LINKS).first
+        expect(link).to_have_attribute("href", f"/{example_out.name}/cases/yangzi-mama-ban/")
+        link.click()
+        expect(page.locator("h1")).to_contain_text("妈妈班")
+        assert watch.foreign == [] and watch.errors == []
+
+
+def test_search_page_passes_axe_with_results_shown(open_page) -> None:  # type: ignore[no-untyped-def]
+    for viewport in ("phone", "desktop"):
+        page, _ = open_page("search/?q=支渠", viewport=viewport)
+        expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/miaonan-canal/$"))
+        result = Axe().run(page, options=WCAG)
+        assert result.violations_count == 0, result.generate_report()
+
+
+def test_no_results_says_so(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, _ = open_page("search/?q=火星基地")
+    expect(page.locator("#search-status")).to_have_text(re.compile("没有找到相关结果"))
+    expect(page.locator("#search-results")).to_be_hidden()
+
+
+def test_search_from_local_files_with_index_links(open_page, serve_folder, site_copy, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A USB stick: no server, pages opened as file://, links ending in index.html.
+    from generator.cli import main
+    with open(site_copy / "site.yaml", "a", encoding="utf-8") as config:
+        config.write("index_links: true\n")
+    out = tmp_path / "usb"
+    assert main(["build", str(site_copy), "-o", str(out), "--jobs", "1"]) == 0
+    page, watch = open_page("search/index.html?q=妈妈班", base=out.as_uri() + "/")
+    link = page.locator(RESULT_LINKS).first
+    expect(link).to_have_attribute("href", f"{out.as_posix()}/cases/yangzi-mama-ban/index.html")
+    expect(page.locator("#search-results .search-excerpt mark").first).to_have_text("妈妈班")
+    page.select_option("#search-township", "liangquan")
+    expect(page.locator("#search-status")).to_have_text(re.compile("没有找到相关结果"))
+    page.fill("#search-q", "南干渠")
+    expect(link).to_have_attribute("href", f"{out.as_posix()}/cases/liangquan-bridge/index.html")
+    link.click()
+    expect(page.locator("h1")).to_contain_text("南干渠")
+    assert watch.foreign == [] and watch.errors == []
+    with serve_folder(out) as root:  # the same build on a web server searches with Pagefind
+        page, _ = open_page("search/index.html?q=妈妈班", base=root)
+        expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", "/cases/yangzi-mama-ban/index.html")
