@@ -17,6 +17,7 @@ from .yamlsrc import YamlError, YList, YMap, load_yaml
 PLACES_FILE = "content/places.yaml"
 TOWNSHIP_DEPTH = 3
 PLACE_KEYS = ("name", "slug", "description", "children")
+_LEVELS = (("省", "province"), ("市", "city"), ("县（区）", "county"), ("乡镇（街道）", "township"), ("村（社区）", "village"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,16 @@ def load_places(site_dir: Path, problems: Problems) -> PlaceTree:
         problems.add(PLACES_FILE, 1, "places.yaml 应为列表，每项以 - name: 开头", "places.yaml should be a list of `- name:` items")
         return PlaceTree(())
     places: list[Place] = []
+    earlier = len(problems.errors)
     _read_level(data, (), problems, places)
     _assign_slugs(places, problems)
+    if places and len(problems.errors) == earlier and not any(p.depth == TOWNSHIP_DEPTH for p in places):
+        # One error here, instead of one "no such township" per case.
+        problems.add(PLACES_FILE, places[0].line,
+                     "places.yaml 中没有乡镇（街道）一级：乡镇（街道）应写在 省 > 市 > 县（区） 之下，"
+                     "例如 安徽省 > 安庆市 > 望江县 > 凉泉乡",
+                     "places.yaml has no township level: townships go under province > city > county, "
+                     "e.g. 安徽省 > 安庆市 > 望江县 > 凉泉乡")
     return PlaceTree(tuple(places))
 
 
@@ -196,6 +205,16 @@ def township_problem(tree: PlaceTree, text: str, problems: Problems) -> tuple[st
         return (f"乡镇「{text}」有重名：{zh_list}；请写成带上级的路径，例如 {candidates[0].path[-2]}/{candidates[0].name}",
                 f"township `{text}` is ambiguous: {', '.join(c.label for c in candidates)}; "
                 f"write it as a path, e.g. {candidates[0].path[-2]}/{candidates[0].name}")
+    elsewhere = [p for p in tree.places if p.name == text.split("/")[-1].strip() and p.depth != TOWNSHIP_DEPTH]
+    if elsewhere:
+        place = elsewhere[0]
+        below = [p for p in tree.places if p.path[:-1] == place.path and p.depth == TOWNSHIP_DEPTH]
+        above = [p for p in tree.places if p.path == place.path[:TOWNSHIP_DEPTH + 1] and p.depth == TOWNSHIP_DEPTH]
+        example = (above or below or list(tree.townships()) or [place])[0].name
+        return (f"「{place.name}」在 content/places.yaml 中是{_LEVELS[min(place.depth, 4)][0]}，不是乡镇（街道）；"
+                f"township 应写县（区）下一级的名称，例如 {example}",
+                f"`{place.name}` is a {_LEVELS[min(place.depth, 4)][1]} in content/places.yaml, not a township; "
+                f"township takes a name from the level under a county, e.g. {example}")
     names = [t.name for t in tree.townships()]
     hint = suggestion(problems, text.split("/")[-1], names)
     if not hint:

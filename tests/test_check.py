@@ -85,6 +85,14 @@ def test_broken_places_is_one_error_however_many_cases(tmp_path: Path, capsys: p
     assert stderr.splitlines() == ["content/places.yaml:4: YAML 格式错误：缩进不一致或缺少冒号；请检查这一行和上一行"]
 
 
+def test_places_without_a_township_level_is_one_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}") for i in range(10)}
+    files["content/places.yaml"] = "- name: 望江县\n  children:\n    - name: 凉泉乡\n"
+    site = make_site(tmp_path / "site", files)
+    code, _, stderr = run(["check", str(site)], capsys)
+    assert code == 1 and len(stderr.splitlines()) == 1 and stderr.startswith("content/places.yaml:1: ")
+
+
 def test_broken_topics_is_one_error_however_many_cases(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}") for i in range(10)}
     files["content/topics.yaml"] = "- name: 交通出行\n  name: 农田水利\n"

@@ -152,5 +152,23 @@ def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
 
 
 def test_bom_and_comments_are_fine(tmp_path: Path) -> None:
-    tree, problems = tree_of(tmp_path, "\ufeff# 地名\n- name: 安徽省\n  children:\n    - 合肥市\n")
-    assert not problems.items and [p.name for p in tree.places] == ["安徽省", "合肥市"]
+    tree, problems = tree_of(tmp_path, "\ufeff# 地名\n- name: 安徽省\n  children:\n    - name: 合肥市\n      children:\n"
+                                       "        - name: 长丰县\n          children: [杨庙镇]\n")
+    assert not problems.items and [p.name for p in tree.places] == ["安徽省", "合肥市", "长丰县", "杨庙镇"]
+
+
+def test_a_county_or_village_is_explained_not_just_unknown(tmp_path: Path) -> None:
+    tree, problems = tree_of(tmp_path, MINI_PLACES)
+    zh, en = township_problem(tree, "望江县", problems)
+    assert zh == "「望江县」在 content/places.yaml 中是县（区），不是乡镇（街道）；township 应写县（区）下一级的名称，例如 凉泉乡"
+    zh, en = township_problem(tree, "庙南社区", problems)
+    assert zh == "「庙南社区」在 content/places.yaml 中是村（社区），不是乡镇（街道）；township 应写县（区）下一级的名称，例如 杨庙镇"
+    assert en.startswith("`庙南社区` is a village in content/places.yaml, not a township")
+
+
+def test_a_tree_without_a_township_level_is_one_error(tmp_path: Path) -> None:
+    tree, problems = tree_of(tmp_path, "# 少写了省和市\n- name: 望江县\n  children:\n    - name: 凉泉乡\n")
+    assert [p.format() for p in problems.errors] == [
+        "content/places.yaml:2: places.yaml 中没有乡镇（街道）一级：乡镇（街道）应写在 省 > 市 > 县（区） 之下，"
+        "例如 安徽省 > 安庆市 > 望江县 > 凉泉乡"]
+    assert tree.townships() == ()
