@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 
 # Chart geometry in SVG user units: a label line above each bar, the value after it.
 WIDTH = 400
-ROW = 44             # height of one label + bar row
-LABEL_BASELINE = 15  # label text baseline within a row
-BAR_TOP = 21
-BAR_HEIGHT = 16
+ROW = 50             # height of one label + bar row
+LABEL_BASELINE = 18  # label text baseline within a row
+BAR_TOP = 25
+BAR_HEIGHT = 17
 VALUE_ROOM = 56      # space kept right of the longest bar for its value
 PAD_BOTTOM = 4
 

@@ -1,0 +1,48 @@
+"""Screenshots of the public pages at 375 px and 1280 px.
+
+Run with BULLETIN_SCREENSHOTS=docs/screenshots to refresh the README's pictures:
+
+    BULLETIN_SCREENSHOTS=docs/screenshots python3 -m pytest tests/browser/test_screenshots.py
+
+Otherwise they go to a temporary folder, and the test only checks that every page renders
+as a full-length image exactly as wide as the screen (nothing pushes the layout sideways).
+"""
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import pytest
+
+SHOTS = {
+    "home": "",
+    "case": "cases/liangquan-bridge/",
+    "township": "townships/liangquan/",
+    "topic": "topics/governance/",
+    "stage": "stages/resolved/",
+    "report": "reports/county-consultation-roundup/",
+    "stats": "stats/",
+    "404": "404.html",
+}
+WIDTH = {"phone": 375, "desktop": 1280}
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_screenshots(open_page, viewport, tmp_path):
+    target = Path(os.environ.get("BULLETIN_SCREENSHOTS") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, path in SHOTS.items():
+        page, watch = open_page(path, viewport)
+        shot = target / f"{name}-{WIDTH[viewport]}.png"
+        page.screenshot(path=str(shot), full_page=True, animations="disabled")
+        width, height = png_size(shot)
+        assert width == WIDTH[viewport], f"{name}: {width} px wide at {viewport}"
+        assert height >= 600, f"{name}: only {height} px tall"
+        assert not watch.errors
