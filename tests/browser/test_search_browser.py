@@ -121,3 +121,14 @@ def test_search_from_local_files_with_index_links(open_page, serve_folder, site_
     with serve_folder(out) as root:  # the same build on a web server searches with Pagefind
         page, _ = open_page("search/index.html?q=妈妈班", base=root)
         expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", "/cases/yangzi-mama-ban/index.html")
+
+
+def test_more_results_come_ten_at_a_time(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, _ = open_page("search/?q=委员")
+    total = result_count(page)
+    assert total > 10, "the example site has more than ten pages that mention 委员"
+    expect(page.locator(RESULT_LINKS)).to_have_count(10)
+    page.click("#search-more")
+    expect(page.locator(RESULT_LINKS)).to_have_count(total)
+    expect(page.locator(RESULT_LINKS).nth(10)).to_be_focused()
+    expect(page.locator("#search-more")).to_be_hidden()

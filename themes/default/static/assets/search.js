@@ -272,10 +272,13 @@
       reset();
       results = exactFirst(search.results, found[1] ? found[1].results : []);
       showCounts(search.filters);
-      var values = { n: results.length, q: query };
-      status.textContent = format(results.length ? (query ? strings.count : strings.browse) : strings.none, values);
-      return showMore(false);
-    }, function () {
+      // Announce the count once the first results are on the page, not before.
+      return showMore(false).then(function () {
+        if (mine !== generation) { return; }
+        var values = { n: results.length, q: query };
+        status.textContent = format(results.length ? (query ? strings.count : strings.browse) : strings.none, values);
+      });
+    }).catch(function () {
       if (mine !== generation) { return; }
       reset();
       status.textContent = location.protocol === "file:" ? strings.file : strings.failed;
