@@ -246,16 +246,17 @@ def _parse_case(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     follow_up = _date(r, "follow_up", tz, required=False)
     draft = r.get("draft", bool, example="false", default=False)
     slug = _slug(r, lambda: slugify(title or "") or _file_slug(rel))
+    # Read every optional field before giving up, so all of a file's problems are reported at once.
+    optional = dict(form=r.get("form", str, default=""), convener=r.get("convener", str, default=""),
+                    participants=r.get_count("participants"), beneficiaries=r.get_count("beneficiaries"),
+                    outcome=r.get("outcome", str, default=""))
     if problems.errors or title is None or when is None or township is None or status is None:
         return None
     return Case(
         path=rel, slug=slug, title=title, when=when, township=township.slug,
         villages=tuple(v for v, _ in villages), topics=tuple(topic_slugs), status=status,
-        body=body, body_start_line=body_line,
-        form=r.get("form", str, default=""), convener=r.get("convener", str, default=""),
-        participants=r.get_count("participants"), beneficiaries=r.get_count("beneficiaries"),
-        outcome=r.get("outcome", str, default=""), timeline=timeline, source=source, draft=draft,
-        follow_up=follow_up, links=links, slug_line=_slug_line(r),
+        body=body, body_start_line=body_line, timeline=timeline, source=source, draft=draft,
+        follow_up=follow_up, links=links, slug_line=_slug_line(r), **optional,
     )
 
 
@@ -347,14 +348,15 @@ def _parse_report(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     draft = r.get("draft", bool, example="false", default=False)
     stem = _file_slug(rel)
     slug = _slug(r, lambda: stem if is_valid_slug(stem) and not re.fullmatch(r"[0-9-]+", stem) else slugify(title or "") or stem)
+    image = r.get("headimg", str, default="") or r.get("thumbnail", str, default="")
+    author = r.get("author", str, default="")
     if r.problems.errors or title is None or when is None:
         return None
-    image = r.get("headimg", str, default="") or r.get("thumbnail", str, default="")
     if image and urlsplit(image).scheme.lower() not in ("http", "https", ""):
         image = ""
     return Report(path=rel, slug=slug, title=title, when=when, body=body, body_start_line=body_line,
                   categories=_text_or_list(r, "categories", False), tags=_text_or_list(r, "tags", True),
-                  author=r.get("author", str, default=""), image=image,
+                  author=author, image=image,
                   cases=tuple(s for s, _ in cases), draft=draft, links=links + case_links, slug_line=_slug_line(r))
 
 
@@ -365,7 +367,8 @@ def _parse_page(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     when = _date(r, "date", ctx.config.tz, required=False)
     slug = _slug(r, lambda: _file_slug(rel) or slugify(title or ""))
     draft = r.get("draft", bool, example="false", default=False)
+    description = r.get("description", str, default="")
     if r.problems.errors or title is None:
         return None
     return Page(path=rel, slug=slug, title=title, when=when, body=body, body_start_line=body_line,
-                description=r.get("description", str, default=""), draft=draft, links=links, slug_line=_slug_line(r))
+                description=description, draft=draft, links=links, slug_line=_slug_line(r))

@@ -172,8 +172,18 @@ def test_timeline_entries_are_checked_at_their_own_lines(ctx: Context) -> None:
 
 
 def test_all_problems_of_a_file_at_once(ctx: Context) -> None:
-    _, problems = parse(ctx, "---\ntitle: x\ndate: 明天\ntownship: 不存在乡\ntopics: [不存在]\nstatus: 完成\nfoo: 1\n---\n")
-    assert [p.split(":")[1] for p in problems] == ["3", "4", "5", "6", "7"]
+    _, problems = parse(ctx, "---\ntitle: x\ndate: 明天\ntownship: 不存在乡\ntopics: [不存在]\nstatus: 完成\nfoo: 1\n"
+                             "participants: 六\nbeneficiaries: -1\nform: [a]\nconvener: {a: 1}\noutcome: [b]\n---\n")
+    assert [p.split(":")[1] for p in problems] == ["3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]
+
+
+@pytest.mark.parametrize(("kind", "text", "lines"), [
+    ("reports", "---\ndate: 2021-13-01\nauthor: [a, b]\nheadimg: {x: 1}\n---\n", ["1", "2", "3", "4"]),
+    ("pages", "---\ndescription: [a]\nslug: Bad\n---\n", ["1", "2", "3"]),
+])
+def test_all_problems_of_reports_and_pages_at_once(ctx: Context, kind: str, text: str, lines: list[str]) -> None:
+    _, problems = parse(ctx, text, kind=kind)
+    assert [p.split(":")[1] for p in problems] == lines
 
 
 @pytest.mark.parametrize("url", ["http://example.org/a", "https://example.org/a?b=1#c", "HTTPS://EXAMPLE.ORG/"])
