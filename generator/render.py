@@ -37,7 +37,7 @@ def plan(site: Site, index: Index) -> list[Job]:
     per = site.config.per_page
     pages = lambda n: range(1, max(1, math.ceil(n / per)) + 1)  # noqa: E731
     jobs: list[Job] = [("home",), ("404",), ("townships",), ("topics",), ("stages",), ("stats",), ("sitemap",),
-                       ("robots",), ("json",), ("csv",), ("feed", "site", "")]
+                       ("robots",), ("json",), ("csv",), ("feed", "site", ""), ("search",)]
     jobs += [("case", c.slug) for c in site.cases]
     for t in site.places.townships():
         n = len(index.by_township.get(t.slug, ()))
@@ -214,6 +214,12 @@ class Renderer:
 
     def _ctx_stages(self) -> tuple[str, str, dict[str, Any]]:
         return "stages/", "stages.html", {}
+
+    def _ctx_search(self) -> tuple[str, str, dict[str, Any]]:
+        # Filter choices are rendered here, in places.yaml and topics.yaml order, only where cases exist.
+        counties = [{**c, "townships": [r for r in c["townships"] if r["count"]]} for c in self._township_tree()]
+        return "search/", "search.html", {"counties": [c for c in counties if c["townships"]],
+                                          "topic_list": [t for t in self._topic_list() if t["count"]]}
 
     def _ctx_stats(self) -> tuple[str, str, dict[str, Any]]:
         return "stats/", "stats.html", {"summary": stats.summary(self.site, self.index),
