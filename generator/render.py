@@ -13,12 +13,14 @@ from functools import lru_cache
 from typing import Any, Iterator
 
 import jinja2
+from markupsafe import Markup
 
-from . import urls
+from . import lifecycle, urls
 from .errors import Problem
 from .markup import plain_text, render_body, resolve_links
 from .model import Case, Page, Report, Site
 from .outputs import export, feeds, sitemap, stats
+from .outputs import schema as data_schema
 from .places import Place
 from .taxonomy import Index, build_index
 from .theme import Theme, make_environment
@@ -48,10 +50,19 @@ def plan(site: Site, index: Index) -> list[Job]:
         jobs.append(("feed", "topic", topic.slug))
     for stage in site.config.stages:
         jobs += [("stage", stage.key, str(p)) for p in pages(len(index.by_stage.get(stage.key, ())))]
+        jobs.append(("feed", "stage", stage.key))
+    jobs += _loop_jobs(site, pages)
     jobs += [("reports", str(p)) for p in pages(len(site.reports))]
     jobs += [("report", r.slug) for r in site.reports]
     jobs += [("page", p.slug) for p in site.pages]
     return jobs
+
+
+def _loop_jobs(site: Site, pages: Any) -> list[Job]:
+    """The closed loop's outputs: the overdue list, feeds per township and stage, the data schema and README."""
+    jobs: list[Job] = [("overdue", str(p)) for p in pages(len(lifecycle.track(site).overdue()))]
+    jobs += [("feed", "township_stage", t.slug, s.key) for t in site.places.townships() for s in site.config.stages]
+    return jobs + [("schema",), ("data_readme",)]
 
 
 @dataclass
@@ -64,13 +75,29 @@ class Renderer:
     def __post_init__(self) -> None:
         self.index = build_index(self.site)
         self.env = make_environment(self.theme)
+        self.env.globals["cached_include"] = self._cached_include
+        self._fragments: dict[tuple[Any, ...], Markup] = {}
         self.places = {p.path: p for p in self.site.places.places}
         self.townships = self.site.places.township_by_slug()
         self.topics = {t.slug: t for t in self.site.topics}
         self.stage_counts = {s.key: len(self.index.by_stage.get(s.key, ())) for s in self.site.config.stages}
+        self.tracker = lifecycle.track(self.site)
         self._body = lru_cache(maxsize=4096)(render_body)
 
     # -- helpers shared by templates -------------------------------------------------
+    @jinja2.pass_context
+    def _cached_include(self, context: jinja2.runtime.Context, name: str, key: Any, **values: Any) -> Markup:
+        """Include `name`, rendered once per (name, root, key) and reused: for the pieces many pages
+        repeat (navigation, footer, case cards). `key` must cover everything the piece shows
+        that is not the same on every page; `values` are passed to it like loop variables."""
+        memo = (name, context["root"], key)
+        html = self._fragments.get(memo)
+        if html is None:
+            html = Markup(self.env.get_template(name).render({**context.get_all(), **values}))
+            if len(self._fragments) < 200_000:
+                self._fragments[memo] = html
+        return html
+
     def body_html(self, doc: Case | Report | Page, root: str, absolute: bool = False) -> str:
         base = self.site.base_url if absolute else root
 
@@ -101,8 +128,10 @@ class Renderer:
             return "data/cases.json", export.cases_json(self.site, self.index).encode()
         if kind == "csv":
             return "data/cases.csv", export.cases_csv(self.site, self.index).encode()
+        if kind == "schema":
+            return "data/schema.json", data_schema.schema_json(self.site).encode()
         if kind == "feed":
-            path, context = feeds.feed_context(self, job[1], job[2])
+            path, context = feeds.feed_context(self, *job[1:])
             return path, self._template("feed.xml", context).encode()
         url, template, context = getattr(self, "_ctx_" + kind)(*job[1:])
         root = "/" + self.site.base_url.split("/", 3)[3] if kind == "404" else urls.root_for(url)
@@ -135,6 +164,7 @@ class Renderer:
             "page_url": url, "canonical": site.base_url + url, "stages": site.config.stages,
             "stage_counts": self.stage_counts, "township": self.townships.get, "topic": self.topics.get,
             "place_chain": self.place_chain, "today": site.today_iso, "total_cases": len(site.cases),
+            "case_loop": self.tracker.of, "site_figures": self.site_figures, "league": self.league,
             "site_pages": site.pages,
         }
 
@@ -167,6 +197,8 @@ class Renderer:
         context.update(kind="township", place=place, title=place.name, description=place.description,
                        feed=f"townships/{slug}/feed.xml", breadcrumb=self.place_chain(slug)[:-1],
                        by_stage=self._count_stages(slugs))
+        context.update(figures=self.tracker.figures(slugs), stage_feeds=[
+            (s, f"townships/{slug}/stages/{s.key}/feed.xml") for s in self.site.config.stages])
         return urls.township(slug, int(page)), "list.html", context
 
     def _ctx_topic(self, slug: str, page: str) -> tuple[str, str, dict[str, Any]]:
@@ -175,13 +207,14 @@ class Renderer:
         context = self._listing(slugs, int(page), lambda n: urls.topic(slug, n))
         context.update(kind="topic", place=None, title=topic.name, description=topic.description,
                        feed=f"topics/{slug}/feed.xml", breadcrumb=(), by_stage=self._count_stages(slugs))
+        context.update(figures=self.tracker.figures(slugs))
         return urls.topic(slug, int(page)), "list.html", context
 
     def _ctx_stage(self, key: str, page: str) -> tuple[str, str, dict[str, Any]]:
         stage = self.site.config.stage(key)
         slugs = self.index.by_stage.get(key, ())
         context = self._listing(slugs, int(page), lambda n: urls.stage(key, n))
-        context.update(kind="stage", place=None, title=stage.label, description="", feed=None,
+        context.update(kind="stage", place=None, title=stage.label, description="", feed=f"stages/{key}/feed.xml",
                        breadcrumb=(), by_stage={}, stage=stage)
         return urls.stage(key, int(page)), "list.html", context
 
@@ -214,6 +247,24 @@ class Renderer:
 
     def _ctx_stages(self) -> tuple[str, str, dict[str, Any]]:
         return "stages/", "stages.html", {}
+
+    # -- the closed loop: overdue cases, figures, open data documentation --------------
+    def _ctx_overdue(self, page: str) -> tuple[str, str, dict[str, Any]]:
+        context = self._listing(self.tracker.overdue(), int(page), lambda n: urls.stage("overdue", n))
+        return urls.stage("overdue", int(page)), "overdue.html", context
+
+    def _ctx_data_readme(self) -> tuple[str, str, dict[str, Any]]:
+        return "data/", "data_readme.html", {"fields": data_schema.FIELDS, "document_fields": data_schema.DOCUMENT_FIELDS,
+                                             "csv_columns": export.CSV_COLUMNS}
+
+    def site_figures(self) -> lifecycle.LoopFigures:
+        return self.tracker.figures(c.slug for c in self.site.cases)
+
+    def league(self) -> list[dict[str, Any]]:
+        """The township league table for /stats/: resolved share and median days, best first."""
+        order = [t.slug for t in self.site.places.townships()]
+        return [{"rank": row.rank, "place": self.townships[row.township], "figures": row.figures}
+                for row in self.tracker.league(self.index.by_township, order)]
 
     def _ctx_search(self) -> tuple[str, str, dict[str, Any]]:
         # Filter choices are rendered here, in places.yaml and topics.yaml order, only where cases exist.
