@@ -34,16 +34,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.cli import main as bulletin  # noqa: E402
-from generator.outputs import search  # noqa: E402
+from generator.cli import main as bulletin
+from generator.outputs import search
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -256,7 +256,7 @@ def measure(work: Path, n: int, browser) -> None:  # type: ignore[no-untyped-def
             print(f"    miss: {q!r} expected /{want}, got {top}")
         index_sizes = sorted(r[1] for r in runs)
         totals = sorted(r[2] for r in runs)
-        p90 = lambda xs: xs[int(0.9 * (len(xs) - 1))]  # noqa: E731
+        p90 = lambda xs: xs[int(0.9 * (len(xs) - 1))]
         print(f"[{label}] one query through /search/ (cold cache) downloads: index median "
               f"{statistics.median(index_sizes) / 1024:.0f} kB (p90 {p90(index_sizes) / 1024:.0f} kB, max "
               f"{index_sizes[-1] / 1024:.0f} kB); with pagefind.js, worker and WASM median "

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, case_text, make_site, run, tree_hash
+
 from generator.errors import Problems
 from generator.outputs import search
 
@@ -160,8 +160,8 @@ def test_no_indexer_anywhere_says_how_to_install(tmp_path: Path, monkeypatch: py
     problems = Problems()
     assert search.find_indexer(tmp_path, problems) is None
     assert [p.format() for p in problems.errors] == [
-        "pagefind: 找不到生成搜索索引的 Pagefind（extended 版）；请在 bulletin 源码目录运行 npm ci，"
-        "或设置环境变量 PAGEFIND_BINARY_PATH 指向 pagefind_extended"]
+        ("pagefind: 找不到生成搜索索引的 Pagefind（extended 版）；请在 bulletin 源码目录运行 npm ci，"
+         "或设置环境变量 PAGEFIND_BINARY_PATH 指向 pagefind_extended")]
 
 
 def test_pypi_pagefind_is_a_fallback_with_a_warning(
