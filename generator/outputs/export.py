@@ -6,11 +6,13 @@ spreadsheet would run as a formula (= + - @ at the start) get a leading quote.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from typing import TYPE_CHECKING, Any
 
 from .. import urls
+from ..lifecycle import case_loop
 
 if TYPE_CHECKING:
     from ..model import Case, Site
@@ -25,6 +27,7 @@ def case_record(site: Site, case: Case, index: Index) -> dict[str, Any]:
     township = site.places.township_by_slug()[case.township]
     chain = list(township.path) + [""] * 4
     topics = {t.slug: t.name for t in site.topics}
+    loop = case_loop(case, dt.date.fromisoformat(site.today_iso))
     return {
         "slug": case.slug, "title": case.title, "date": case.when.iso(), "url": site.base_url + urls.case(case.slug),
         "province": chain[0], "city": chain[1], "county": chain[2], "township": township.name,
@@ -37,12 +40,18 @@ def case_record(site: Site, case: Case, index: Index) -> dict[str, Any]:
         "timeline": [{"date": e.when.iso(), "stage": e.stage, "text": e.text} for e in case.timeline],
         "source_name": case.source.name if case.source else "", "source_url": case.source.url if case.source else "",
         "reports": list(index.reports_by_case.get(case.slug, ())),
+        # Derived by the build as of site.today_iso (lifecycle.py); not written by editors.
+        "raised_on": loop.raised_on.isoformat(), "stage_since": loop.stage_since.isoformat(),
+        "days_in_stage": loop.days_in_stage, "overdue": loop.overdue, "days_overdue": loop.days_overdue,
+        "resolved_on": loop.resolved_on.isoformat() if loop.resolved_on else None,
+        "days_to_resolve": loop.days_to_resolve,
     }
 
 
 def cases_json(site: Site, index: Index) -> str:
     records = [case_record(site, c, index) for c in site.cases]
-    document = {"site": site.config.title, "url": site.base_url, "count": len(records), "cases": records}
+    document = {"site": site.config.title, "url": site.base_url, "count": len(records), "as_of": site.today_iso,
+                "cases": records}
     return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 

@@ -14,7 +14,8 @@ _PAGE_JOBS = {"home": lambda: "", "townships": lambda: "townships/", "topics": l
               "stages": lambda: "stages/", "case": urls.case, "report": urls.report, "page": urls.page,
               "township": lambda s, p: urls.township(s, int(p)), "topic": lambda s, p: urls.topic(s, int(p)),
               "stage": lambda k, p: urls.stage(k, int(p)), "reports": lambda p: urls.reports(int(p)),
-              "stats": lambda: "stats/", "search": lambda: "search/"}
+              "stats": lambda: "stats/", "search": lambda: "search/",
+              "overdue": lambda p: urls.stage("overdue", int(p)), "data_readme": lambda: "data/"}
 
 
 def sitemap_xml(site: Site, jobs: list[Job]) -> str:
