@@ -374,3 +374,50 @@ def test_raw_html_in_bodies_is_sanitised_and_toc_ids_work(tmp_path: Path, capsys
     assert "#协商结果" in case.hrefs()
     assert "../../cases/a/" in page(out, "reports/r/index.html").hrefs()
     assert case.first("main").iter("img")[0].attrs.get("alt") == "图"
+
+
+def test_stage_labels_from_site_yaml_are_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {
+        "site.yaml": "title: 测试\nbase_url: https://example.org/\nstages:\n  resolved: 已反馈\n",
+        "content/cases/a.md": case_text(slug="a", status="已反馈"),
+        "content/cases/b.md": case_text(slug="b", status="已办结", title="另一个"),
+    })
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    text = main_text(page(out, "cases/a/index.html"))
+    assert "已反馈" in text and "已办结" not in text
+    assert page(out, "stages/resolved/index.html").first("h1").text().startswith("已反馈")
+    assert "a" in [r["slug"] for r in json.loads((out / "data" / "cases.json").read_text("utf-8"))["cases"]
+                   if r["status_label"] == "已反馈"]
+
+
+def test_theme_chain_site_templates_over_theme_over_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {
+        "site.yaml": "title: 测试\nbase_url: https://example.org/\ntheme: county\n",
+        "content/cases/a.md": case_text(slug="a"),
+        "content/pages/about.md": "---\ntitle: 关于\n---\n正文\n",
+        "themes/county/templates/page.html": '{% extends "default/page.html" %}{% block main %}<p id="from-theme">主题</p>{{ super() }}{% endblock %}',
+        "themes/county/templates/404.html": '{% extends "default/404.html" %}{% block main %}<p id="theme-404">主题</p>{% endblock %}',
+        "templates/404.html": '{% extends "default/404.html" %}{% block main %}<h1>站点</h1><p id="site-404">站点</p>{% endblock %}',
+        "themes/county/static/assets/extra.css": "p{}\n",
+    })
+    out = tmp_path / "out"
+    code, _, stderr = run(["build", str(site), "-o", str(out)], capsys)
+    assert (code, stderr) == (0, "")
+    about = page(out, "about/index.html")
+    assert about.by_id("from-theme") is not None and about.first("h1").text() == "关于"
+    missing = page(out, "404.html")
+    assert missing.by_id("site-404") is not None and missing.by_id("theme-404") is None
+    assert (out / "assets" / "extra.css").is_file() and (out / "assets" / "site.css").is_file()
+    assert page(out, "cases/a/index.html").first("h1").text() == "南干渠新架桥梁"   # the default theme fills the rest
+
+
+def test_bom_crlf_and_blank_lines_before_the_fence_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "\r\n\r\n" + case_text(slug="crlf", body="## 标题\n\n正文").replace("\n", "\r\n")
+    site = make_site(tmp_path / "site", {"content/cases/a.md": b"\xef\xbb\xbf" + text.encode("utf-8")})
+    out = tmp_path / "out"
+    code, _, stderr = run(["build", str(site), "-o", str(out)], capsys)
+    assert (code, stderr) == (0, "")
+    doc = page(out, "cases/crlf/index.html")
+    assert doc.first("h1").text() == "南干渠新架桥梁" and doc.by_id("标题") is not None
+    assert "\r" not in (out / "cases" / "crlf" / "index.html").read_text("utf-8")
