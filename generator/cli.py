@@ -186,40 +186,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command in ("advance", "import", "export"):
         return _run_editing(args)
-    if args.command in ("advance", "import", "export"):
-        return _run_editing(args)
     raise UsageError(f"unknown command {args.command}")
-
-
-def _run_editing(args: argparse.Namespace) -> int:
-    """The editors' bulk commands: advance, import, export."""
-    if args.command == "advance":
-        from .advance import advance
-        site = _site_dir(args.site) if args.site else None
-        changes = advance([Path(f) for f in args.files], args.to, args.date, args.note, args.follow_up, site)
-        for change in changes:
-            print(f"{change.path}: {change.before} → {change.after}")
-        return 0
-    site = _site_dir(args.site)
-    zh = load_config(site, Problems()).language != "en"
-    if args.command == "import":
-        from .csvimport import import_csv
-        created = import_csv(Path(args.csv), site, args.csv)
-        for rel in created:
-            print(rel)
-        print(f"已创建 {len(created)} 个案例文件" if zh else f"created {len(created)} case files", file=sys.stderr)
-        return 0
-    from .advance import write_atomic
-    from .csvimport import export_csv
-    data = export_csv(site, _options(site, argparse.Namespace(drafts=False, jobs=1)))
-    if args.out and args.out != "-":
-        target = Path(args.out)
-        if target.is_dir() or not target.resolve().parent.is_dir():
-            raise UsageError(f"cannot write {args.out}: choose a file in an existing folder")
-        write_atomic(target, data.encode("utf-8"))
-    else:
-        sys.stdout.write(data)
-    return 0
 
 
 def _run_editing(args: argparse.Namespace) -> int:

@@ -21,7 +21,6 @@ from .markup import plain_text, render_body, resolve_links
 from .model import Case, Page, Report, Site
 from .outputs import export, feeds, sitemap, stats
 from .outputs import schema as data_schema
-from .outputs import schema as data_schema
 from .places import Place
 from .taxonomy import Index, build_index
 from .theme import Theme, make_environment
@@ -53,19 +52,10 @@ def plan(site: Site, index: Index) -> list[Job]:
         jobs += [("stage", stage.key, str(p)) for p in pages(len(index.by_stage.get(stage.key, ())))]
         jobs.append(("feed", "stage", stage.key))
     jobs += _loop_jobs(site, pages)
-        jobs.append(("feed", "stage", stage.key))
-    jobs += _loop_jobs(site, pages)
     jobs += [("reports", str(p)) for p in pages(len(site.reports))]
     jobs += [("report", r.slug) for r in site.reports]
     jobs += [("page", p.slug) for p in site.pages]
     return jobs
-
-
-def _loop_jobs(site: Site, pages: Any) -> list[Job]:
-    """The closed loop's outputs: the overdue list, feeds per township and stage, the data schema and README."""
-    jobs: list[Job] = [("overdue", str(p)) for p in pages(len(lifecycle.track(site).overdue()))]
-    jobs += [("feed", "township_stage", t.slug, s.key) for t in site.places.townships() for s in site.config.stages]
-    return jobs + [("schema",), ("data_readme",)]
 
 
 def _loop_jobs(site: Site, pages: Any) -> list[Job]:
@@ -91,7 +81,6 @@ class Renderer:
         self.townships = self.site.places.township_by_slug()
         self.topics = {t.slug: t for t in self.site.topics}
         self.stage_counts = {s.key: len(self.index.by_stage.get(s.key, ())) for s in self.site.config.stages}
-        self.tracker = lifecycle.track(self.site)
         self.tracker = lifecycle.track(self.site)
         self._body = lru_cache(maxsize=4096)(render_body)
 
@@ -141,8 +130,6 @@ class Renderer:
             return "data/cases.csv", export.cases_csv(self.site, self.index).encode()
         if kind == "schema":
             return "data/schema.json", data_schema.schema_json(self.site).encode()
-        if kind == "schema":
-            return "data/schema.json", data_schema.schema_json(self.site).encode()
         if kind == "feed":
             path, context = feeds.feed_context(self, *job[1:])
             return path, self._template("feed.xml", context).encode()
@@ -177,7 +164,6 @@ class Renderer:
             "page_url": url, "canonical": site.base_url + url, "stages": site.config.stages,
             "stage_counts": self.stage_counts, "township": self.townships.get, "topic": self.topics.get,
             "place_chain": self.place_chain, "today": site.today_iso, "total_cases": len(site.cases),
-            "case_loop": self.tracker.of, "site_figures": self.site_figures, "league": self.league,
             "case_loop": self.tracker.of, "site_figures": self.site_figures, "league": self.league,
             "site_pages": site.pages,
         }
@@ -222,7 +208,6 @@ class Renderer:
         context.update(kind="topic", place=None, title=topic.name, description=topic.description,
                        feed=f"topics/{slug}/feed.xml", breadcrumb=(), by_stage=self._count_stages(slugs))
         context.update(figures=self.tracker.figures(slugs))
-        context.update(figures=self.tracker.figures(slugs))
         return urls.topic(slug, int(page)), "list.html", context
 
     def _ctx_stage(self, key: str, page: str) -> tuple[str, str, dict[str, Any]]:
@@ -262,24 +247,6 @@ class Renderer:
 
     def _ctx_stages(self) -> tuple[str, str, dict[str, Any]]:
         return "stages/", "stages.html", {}
-
-    # -- the closed loop: overdue cases, figures, open data documentation --------------
-    def _ctx_overdue(self, page: str) -> tuple[str, str, dict[str, Any]]:
-        context = self._listing(self.tracker.overdue(), int(page), lambda n: urls.stage("overdue", n))
-        return urls.stage("overdue", int(page)), "overdue.html", context
-
-    def _ctx_data_readme(self) -> tuple[str, str, dict[str, Any]]:
-        return "data/", "data_readme.html", {"fields": data_schema.FIELDS, "document_fields": data_schema.DOCUMENT_FIELDS,
-                                             "csv_columns": export.CSV_COLUMNS}
-
-    def site_figures(self) -> lifecycle.LoopFigures:
-        return self.tracker.figures(c.slug for c in self.site.cases)
-
-    def league(self) -> list[dict[str, Any]]:
-        """The township league table for /stats/: resolved share and median days, best first."""
-        order = [t.slug for t in self.site.places.townships()]
-        return [{"rank": row.rank, "place": self.townships[row.township], "figures": row.figures}
-                for row in self.tracker.league(self.index.by_township, order)]
 
     # -- the closed loop: overdue cases, figures, open data documentation --------------
     def _ctx_overdue(self, page: str) -> tuple[str, str, dict[str, Any]]:
