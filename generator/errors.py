@@ -30,16 +30,16 @@ class Problems:
 
     lang: str = "zh-CN"
     items: list[Problem] = field(default_factory=list)
+    _seen: set[Problem] = field(default_factory=set, repr=False)   # so adding stays linear on big sites
 
     def add(self, path: str, line: int | None, zh: str, en: str, warning: bool = False) -> None:
         message = en if self.lang.startswith("en") else zh
-        problem = Problem(path, line or 0, message, warning)
-        if problem not in self.items:
-            self.items.append(problem)
+        self.extend((Problem(path, line or 0, message, warning),))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         for p in problems:
-            if p not in self.items:
+            if p not in self._seen:
+                self._seen.add(p)
                 self.items.append(p)
 
     @property

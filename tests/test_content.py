@@ -319,3 +319,14 @@ def test_discover_is_sorted_and_skips_hidden_and_other_files(tmp_path: Path) -> 
 def test_problem_values_are_plain_data() -> None:
     assert Problem("a.md", 3, "m").format() == "a.md:3: m"
     assert Problem("a.md", 0, "m").format() == "a.md: m"
+
+
+def test_problems_are_collected_once_each_and_sorted() -> None:
+    problems = Problems("en")
+    problems.add("b.md", 2, "乙", "b")
+    problems.add("a.md", None, "甲", "a")
+    problems.extend([Problem("b.md", 2, "b"), Problem("a.md", 5, "w", warning=True)])
+    problems.add("b.md", 2, "乙", "b")
+    assert [p.format() for p in problems.errors] == ["a.md: a", "b.md:2: b"]
+    assert [p.format() for p in problems.warnings] == ["a.md:5: warning: w"]
+    assert len(problems.items) == 3
