@@ -59,11 +59,31 @@ class PlaceTree:
     def counties(self) -> tuple[Place, ...]:
         return tuple(p for p in self.places if p.depth == TOWNSHIP_DEPTH - 1)
 
-    def by_path(self) -> dict[tuple[str, ...], Place]:
+    @cached_property
+    def _by_path(self) -> dict[tuple[str, ...], Place]:
         return {p.path: p for p in self.places}
 
+    @cached_property
+    def _township_by_slug(self) -> dict[str, Place]:
+        return {p.slug: p for p in self._townships}
+
+    @cached_property
+    def _by_name(self) -> dict[str, tuple[Place, ...]]:
+        found: dict[str, list[Place]] = {}
+        for p in self.places:
+            found.setdefault(p.name, []).append(p)
+        return {k: tuple(v) for k, v in found.items()}
+
+    def by_path(self) -> dict[tuple[str, ...], Place]:
+        """Every place by its path of names (built once: callers look up per case)."""
+        return self._by_path
+
     def township_by_slug(self) -> dict[str, Place]:
-        return {p.slug: p for p in self.townships()}
+        return self._township_by_slug
+
+    def named(self, name: str) -> tuple[Place, ...]:
+        """Places of any level with this name."""
+        return self._by_name.get(name, ())
 
     def ancestors(self, place: Place) -> tuple[Place, ...]:
         index = self.by_path()
@@ -205,12 +225,13 @@ def township_problem(tree: PlaceTree, text: str, problems: Problems) -> tuple[st
         return (f"乡镇「{text}」有重名：{zh_list}；请写成带上级的路径，例如 {candidates[0].path[-2]}/{candidates[0].name}",
                 f"township `{text}` is ambiguous: {', '.join(c.label for c in candidates)}; "
                 f"write it as a path, e.g. {candidates[0].path[-2]}/{candidates[0].name}")
-    elsewhere = [p for p in tree.places if p.name == text.split("/")[-1].strip() and p.depth != TOWNSHIP_DEPTH]
+    elsewhere = [p for p in tree.named(text.split("/")[-1].strip()) if p.depth != TOWNSHIP_DEPTH]
     if elsewhere:
         place = elsewhere[0]
-        below = [p for p in tree.places if p.path[:-1] == place.path and p.depth == TOWNSHIP_DEPTH]
-        above = [p for p in tree.places if p.path == place.path[:TOWNSHIP_DEPTH + 1] and p.depth == TOWNSHIP_DEPTH]
-        example = (above or below or list(tree.townships()) or [place])[0].name
+        index = tree.by_path()
+        above = index.get(place.path[:TOWNSHIP_DEPTH + 1]) if place.depth > TOWNSHIP_DEPTH else None
+        below = index.get(place.path + place.children[:1]) if place.depth == TOWNSHIP_DEPTH - 1 and place.children else None
+        example = (above or below or (tree.townships() or (place,))[0]).name
         return (f"「{place.name}」在 content/places.yaml 中是{_LEVELS[min(place.depth, 4)][0]}，不是乡镇（街道）；"
                 f"township 应写县（区）下一级的名称，例如 {example}",
                 f"`{place.name}` is a {_LEVELS[min(place.depth, 4)][1]} in content/places.yaml, not a township; "
