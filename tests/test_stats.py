@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from conftest import case_text, make_site, run
+
 from generator.config import BuildOptions
 from generator.outputs import stats
 from generator.pipeline import load_site
@@ -90,7 +90,7 @@ def test_percentages_round_halves_up_and_empty_charts_do_not_divide_by_zero() ->
 
 
 def svgs(html: str) -> list[ET.Element]:
-    return [ET.fromstring(m) for m in re.findall(r"<svg class=\"chart\".*?</svg>", html, re.S)]
+    return [ET.fromstring(m) for m in re.findall(r"<svg class=\"chart\".*?</svg>", html, re.DOTALL)]
 
 
 def test_stats_page_draws_each_chart_as_svg_with_a_table_beside_it(tmp_path: Path, capsys) -> None:

@@ -25,7 +25,7 @@ def build_variant(root: Path, key: str, value: str) -> Path:
         shutil.copytree(REPO / name, site / name)
     config = (REPO / "site.yaml").read_text("utf-8")
     line = f"{key}: {value}"
-    config, found = re.subn(rf"^{key}:.*$", line, config, flags=re.M)
+    config, found = re.subn(rf"^{key}:.*$", line, config, flags=re.MULTILINE)
     (site / "site.yaml").write_text(config if found else config + line + "\n", "utf-8")
     out = root / "out"
     assert main(["build", str(site), "-o", str(out), "--jobs", "1"]) == 0
