@@ -108,9 +108,11 @@ def _refuse_tag(loader: Any, suffix: str, node: Any) -> Any:
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_StrictLoader.add_constructor("tag:yaml.org,2002:omap", _construct_map)
 _StrictLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _StrictLoader.add_multi_constructor("", _refuse_tag)
+# SafeLoader would build sets, tuples, bytes and datetimes from these; front matter never needs them.
+for _tag in ("omap", "pairs", "set", "binary", "timestamp"):
+    _StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", lambda loader, node: _refuse_tag(loader, "", node))
 
 
 def load_yaml(text: str, line_offset: int = 0) -> Any:
@@ -130,6 +132,8 @@ def load_yaml(text: str, line_offset: int = 0) -> Any:
         raise YamlError(line_offset + 1, f"YAML 无法解析：{exc}", f"YAML cannot be parsed: {exc}") from None
     except RecursionError:
         raise YamlError(line_offset + 1, "YAML 嵌套层数过多", "YAML is nested too deeply") from None
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:  # odd input must never become a traceback
+        raise YamlError(line_offset + 1, f"YAML 无法解析：{exc}", f"YAML cannot be parsed: {exc}") from None
     finally:
         loader.dispose()
 
@@ -160,7 +164,7 @@ def _constructor_error(exc: ConstructorError, offset: int) -> YamlError:
     if what == "badkey":
         return YamlError(line, "键必须是简单的文字", "keys must be plain text")
     if what.startswith("tag:"):
-        tag = what[4:]
+        tag = what[4:].replace("tag:yaml.org,2002:", "!!")
         return YamlError(line, f"不支持 YAML 标签「{tag}」；请去掉以 ! 开头的标记",
                          f"YAML tag `{tag}` is not allowed; remove the `!` marker")
     return YamlError(line, f"YAML 错误：{what}", f"YAML error: {what}")

@@ -86,11 +86,17 @@ def test_merge_keys_are_refused_as_merge_keys() -> None:
     ("x: 1\na: !!python/name:os.system\n", 2),
     ("a: !custom 1\n", 1),
     ("a: !Ref x\n", 1),
+    ("a: !!omap [{a: 1}]\n", 1),    # once an internal TypeError
+    ("a: !!pairs [{a: 1}]\n", 1),
+    ("a: !!set {x, y}\n", 1),
+    ("a: !!binary aGVsbG8=\n", 1),
+    ("x: 1\na: !!timestamp 2021-06-20\n", 2),
 ])
 def test_tags_that_build_objects_are_refused(text: str, line: int) -> None:
     error = error_of(text)
     assert error.line == line
     assert "标签" in error.zh and "tag" in error.en
+    assert "tag:yaml.org" not in error.zh + error.en   # shown as the editor wrote it: !!python/..., !!omap
 
 
 def test_non_scalar_keys_are_refused() -> None:
