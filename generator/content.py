@@ -341,7 +341,7 @@ def _parse_report(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
                   links: tuple[tuple[str, str, int], ...]) -> Report | None:
     title = r.get("title", str, required=True, example="政协履职深植基层")
     when = _date(r, "date", ctx.config.tz, required=False) or date_from_filename(Path(rel).name, ctx.config.tz)
-    if when is None and "date" not in r.data:
+    if when is None and r.data.get("date") is None:  # `date:` left empty counts as missing
         r.missing("date", "2022-01-04")
     cases = r.get_text_list("cases", example="[liangquan-bridge]")
     case_links = tuple((("case", slug, line)) for slug, line in cases)

@@ -285,6 +285,11 @@ def test_report_without_any_date_is_an_error(ctx: Context) -> None:
     assert doc is None and problems == ["content/reports/no-date.md:1: 缺少必填字段「date」，例如 date: 2022-01-04"]
 
 
+def test_report_with_an_empty_date_is_not_silently_dropped(ctx: Context) -> None:
+    doc, problems = parse(ctx, "---\ntitle: 日期空着\ndate:\n---\n", kind="reports", rel="content/reports/empty.md")
+    assert doc is None and problems == ["content/reports/empty.md:1: 缺少必填字段「date」，例如 date: 2022-01-04"]
+
+
 def test_report_unsafe_image_is_dropped(ctx: Context) -> None:
     doc, problems = parse(ctx, "---\ntitle: x\ndate: 2022-01-04\nheadimg: 'javascript:alert(1)'\n---\n", kind="reports")
     assert problems == [] and isinstance(doc, Report) and doc.image == ""
@@ -330,3 +335,22 @@ def test_problems_are_collected_once_each_and_sorted() -> None:
     assert [p.format() for p in problems.errors] == ["a.md: a", "b.md:2: b"]
     assert [p.format() for p in problems.warnings] == ["a.md:5: warning: w"]
     assert len(problems.items) == 3
+
+
+ODD_VALUES = ["", "~", "[]", "{}", "[[]]", "[{}]", "[~]", "0", "-1", "1.5", ".inf", ".nan", "true", "'  '", "[2021-06-20]",
+              "{a: 1}", "[a, [b]]", "[{date: x, text: y, stage: z}]", "!!str 1", "!!int '3'", "!!omap [{a: 1}]",
+              "!!set {a}", "!!binary aGVsbG8=", "9999999999999999999999", "1e400", "{name: [a], url: {b: 1}}", "\"\\u0000\""]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES)
+def test_odd_values_in_any_field_are_problems_never_crashes(ctx: Context, value: str) -> None:
+    from generator.content import CASE_KEYS, PAGE_KEYS, REPORT_KNOWN
+    for kind, keys in (("cases", CASE_KEYS), ("reports", REPORT_KNOWN), ("pages", PAGE_KEYS)):
+        for key in keys:
+            text = case_file(f"{key}: {value}") if kind == "cases" else \
+                "---\n" + "".join(f"{k}: x\n" for k in ("title",) if k != key) + f"{key}: {value}\ndate: 2021-06-20\n---\n" \
+                if key != "date" else f"---\ntitle: t\ndate: {value}\n---\n"
+            doc, problems = parse_document(kind, f"content/{kind}/x.md", text.encode(), ctx)
+            assert doc is not None or problems, (kind, key)
+            for problem in problems:
+                assert problem.line >= 1 and problem.format()
