@@ -202,7 +202,7 @@ def advance_text(text: str, stage: str, stage_text: str, date: str, note: str, f
     edits: list[tuple[int, int, str]] = []
     if "status" not in nodes or not isinstance(nodes["status"][1], yaml.ScalarNode):
         raise EditError(front.fence_line, "缺少 status 字段", "the `status` field is missing")
-    status_key, status_node = nodes["status"]
+    status_node = nodes["status"][1]
     value = stage if status_node.value.strip() in STAGE_KEYS else stage_text
     edits.append((front.start + status_node.start_mark.index, front.start + status_node.end_mark.index,
                   _requote(value, status_node.style)))

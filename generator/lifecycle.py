@@ -23,9 +23,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterable
 
 from .dates import When
 from .model import Case, Site
@@ -108,7 +108,7 @@ def case_loop(case: Case, today: dt.date) -> CaseLoop:
     )
 
 
-def _last_run_start(staged: list[tuple[dt.date, str | None]], status: str) -> dt.date | None:
+def _last_run_start(staged: Sequence[tuple[dt.date, str | None]], status: str) -> dt.date | None:
     """The date of the first entry in the last unbroken run of entries marked `status`."""
     start = None
     for day, stage in staged:

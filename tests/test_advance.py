@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import REPO, case_text, make_site, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, case_text, make_site, run
 from generator.advance import advance_text, yaml_scalar
 from generator.content import Context, parse_document
 from generator.model import Case

@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import make_site, run
+
 from generator.outputs.export import CSV_COLUMNS
 
 EPOCH = "1654012800"   # 2022-06-01 in Asia/Shanghai: derived fields are compared on a fixed day

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import feedparser
 import jsonschema
 import pytest
-
 from conftest import REPO, make_site, run
+
 from generator.config import BuildOptions
 from generator.dates import When, parse_when
 from generator.lifecycle import LoopFigures, Tracker, case_loop, figures
@@ -289,7 +289,7 @@ def test_today_comes_from_source_date_epoch_in_the_site_timezone(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_site(tmp_path / "site", loop_site_files())
     # 2022-05-31 16:00 UTC is already 2022-06-01 in Asia/Shanghai.
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2022, 5, 31, 16, tzinfo=dt.timezone.utc).timestamp())))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2022, 5, 31, 16, tzinfo=dt.UTC).timestamp())))
     code, _, err = run(["build", str(root), "-o", str(tmp_path / "out"), "--jobs", "1"], capsys)
     assert code == 0, err
     data = json.loads((tmp_path / "out/data/cases.json").read_text(encoding="utf-8"))
@@ -336,3 +336,15 @@ def test_data_readme_explains_every_field_in_both_languages(example_out: Path) -
 def test_readme_lists_every_open_data_field() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert [f.name for f in FIELDS if f"| `{f.name}`" not in readme] == []
+
+
+def test_an_english_site_speaks_english(tmp_path: Path) -> None:
+    files = loop_site_files() | {"site.yaml": "title: Test bulletin\nbase_url: https://example.org/\nlanguage: en\n"}
+    root = make_site(tmp_path / "site", files)
+    build(root, tmp_path / "out", BuildOptions(today=TODAY, jobs=1))
+    overdue = page_text(tmp_path / "out", "stages/overdue/index.html")
+    assert "Overdue cases" in overdue and "62 days overdue" in overdue and "As of 2022-06-01: 2 overdue." in overdue
+    township = page_text(tmp_path / "out", "townships/liangquan/index.html")
+    assert "Resolved 50% 2 of 4 cases resolved" in township and "Median days to resolve 80 days" in township
+    assert "Townships by share resolved" in page_text(tmp_path / "out", "stats/index.html")
+    assert "Case fields" in page_text(tmp_path / "out", "data/index.html")
