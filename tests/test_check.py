@@ -76,30 +76,22 @@ def test_broken_site_check(name: str, tmp_path: Path, capsys: pytest.CaptureFixt
     assert all_paths(tmp_path) == before
 
 
-def test_broken_places_is_one_error_however_many_cases(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("rel", "text", "expected"), [
+    ("content/places.yaml", "- name: 安徽省\n  children:\n  - name: 安庆市\n   slug: x\n",
+     "content/places.yaml:4: YAML 格式错误：缩进不一致或缺少冒号；请检查这一行和上一行"),
+    ("content/places.yaml", "- name: 望江县\n  children:\n    - name: 凉泉乡\n",
+     "content/places.yaml:1: places.yaml 中没有乡镇（街道）一级：乡镇（街道）应写在 省 > 市 > 县（区） 之下，"
+     "例如 安徽省 > 安庆市 > 望江县 > 凉泉乡"),
+    ("content/topics.yaml", "- name: 交通出行\n  name: 农田水利\n", "content/topics.yaml:2: 键「name」重复（第 1 行已经写过）；请删除其中一个"),
+])
+def test_a_broken_shared_file_is_one_error_however_many_cases(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                              rel: str, text: str, expected: str) -> None:
     files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}") for i in range(30)}
-    files["content/places.yaml"] = "- name: 安徽省\n  children:\n  - name: 安庆市\n   slug: x\n"
+    files[rel] = text
     site = make_site(tmp_path / "site", files)
     code, _, stderr = run(["build", str(site), "-o", str(tmp_path / "out")], capsys)
     assert code == 1
-    assert stderr.splitlines() == ["content/places.yaml:4: YAML 格式错误：缩进不一致或缺少冒号；请检查这一行和上一行"]
-
-
-def test_places_without_a_township_level_is_one_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}") for i in range(10)}
-    files["content/places.yaml"] = "- name: 望江县\n  children:\n    - name: 凉泉乡\n"
-    site = make_site(tmp_path / "site", files)
-    code, _, stderr = run(["check", str(site)], capsys)
-    assert code == 1 and len(stderr.splitlines()) == 1 and stderr.startswith("content/places.yaml:1: ")
-
-
-def test_broken_topics_is_one_error_however_many_cases(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}") for i in range(10)}
-    files["content/topics.yaml"] = "- name: 交通出行\n  name: 农田水利\n"
-    site = make_site(tmp_path / "site", files)
-    code, _, stderr = run(["build", str(site), "-o", str(tmp_path / "out")], capsys)
-    assert code == 1
-    assert stderr.splitlines() == ["content/topics.yaml:2: 键「name」重复（第 1 行已经写过）；请删除其中一个"]
+    assert stderr.splitlines() == [expected]
 
 
 def test_every_problem_is_reported_sorted_by_path_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
