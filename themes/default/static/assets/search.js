@@ -174,6 +174,8 @@
       paragraph.appendChild(node.nodeName === "MARK" ? element("mark", "", node.textContent)
                                                      : document.createTextNode(node.textContent));
     });
+    var first = paragraph.firstChild;  // Pagefind joins blocks with ". "; an excerpt may start on one
+    if (first && first.nodeType === 3) { first.textContent = first.textContent.replace(/^[\s.,;:，。；：]+/, ""); }
     return paragraph;
   }
 
