@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -421,3 +422,19 @@ def test_bom_crlf_and_blank_lines_before_the_fence_build(tmp_path: Path, capsys:
     doc = page(out, "cases/crlf/index.html")
     assert doc.first("h1").text() == "南干渠新架桥梁" and doc.by_id("标题") is not None
     assert "\r" not in (out / "cases" / "crlf" / "index.html").read_text("utf-8")
+
+
+def test_an_english_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "sites" / "base", site)
+    (site / "site.yaml").write_text("title: Consultation bulletin\nbase_url: https://example.org/\nlanguage: en\nper_page: 2\n",
+                                    encoding="utf-8")
+    out = tmp_path / "out"
+    code, stdout, stderr = run(["build", str(site), "-o", str(out)], capsys)
+    assert (code, stderr) == (0, "") and stdout.startswith("built ")
+    for rel in ("index.html", "cases/liangquan-bridge/index.html", "townships/index.html", "404.html"):
+        doc = page(out, rel)
+        assert doc.first("html").attrs.get("lang") == "en", rel
+    text = main_text(page(out, "cases/liangquan-bridge/index.html"))
+    assert "Resolved" in text and "已办结" not in text
+    assert "群众点单" not in main_text(page(out, "index.html"))
