@@ -165,3 +165,55 @@ def test_a_killed_build_leaves_the_old_site_and_no_litter(tmp_path: Path, capsys
     assert run(["build", str(good), "-o", str(out)], capsys)[0] == 0
     assert tree_hash(out) == before
     assert entries(tmp_path) == ["out", "site", "small"], "the killed build's staging folder was not cleaned up"
+
+
+def test_rebuilds_into_one_out_always_equal_a_fresh_build(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Successive edits and rebuilds into the same OUT (the incremental path) give what a clean build gives."""
+    out = tmp_path / "out"
+    cases = site / "content" / "cases"
+
+    def edit_title() -> None:
+        path = cases / "liangquan-bridge.md"
+        path.write_text(path.read_text("utf-8").replace("不再绕远", "不再绕远路"), encoding="utf-8")
+
+    def add_and_remove() -> None:
+        (cases / "new.md").write_text(case_text(title="新增案例", slug="new-case", township="赛口镇"), encoding="utf-8")
+        path = cases / "liangquan-bridge.md"
+        path.write_text(path.read_text("utf-8").replace("另见[卫生室视察](case:saikou-clinic)", ""), encoding="utf-8")
+        (cases / "saikou-clinic.md").unlink()
+
+    def tamper_with_out() -> None:
+        (out / "robots.txt").unlink()
+        with open(out / "index.html", "r+b") as handle:   # written through, as some tools do
+            handle.write(b"<!-- edited by hand -->")
+
+    for number, step in enumerate([lambda: None, edit_title, add_and_remove, tamper_with_out]):
+        step()
+        code, _, stderr = run(["build", str(site), "-o", str(out)], capsys)
+        assert (code, stderr) == (0, ""), number
+        copy = tmp_path / f"copy{number}"
+        shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".cache", "output"))
+        assert run(["build", str(copy), "-o", str(tmp_path / f"fresh{number}")], capsys)[0] == 0
+        assert site_files(out) == site_files(tmp_path / f"fresh{number}"), f"after step {number}"
+
+
+def site_files(root: Path) -> dict[str, bytes]:
+    """Every file but the search bundle (see the xfail test below for why it is left out here)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and not p.relative_to(root).as_posix().startswith("search/pagefind/")}
+
+
+@pytest.mark.xfail(strict=True, reason="pipeline.build runs search.index_site over the staging tree before "
+                   "Transaction.commit deletes the files no longer produced, so on the incremental (spare) path "
+                   "Pagefind indexes the pages of removed cases and search leads to 404s")
+def test_a_removed_case_leaves_the_search_index(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.outputs.search import indexed_pages
+    out = tmp_path / "out"
+    for _ in range(2):   # the second build takes the incremental path
+        assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    path = site / "content" / "cases" / "liangquan-bridge.md"
+    path.write_text(path.read_text("utf-8").replace("另见[卫生室视察](case:saikou-clinic)", ""), encoding="utf-8")
+    (site / "content" / "cases" / "saikou-clinic.md").unlink()
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    assert not (out / "cases" / "saikou-clinic").exists()
+    assert "/cases/saikou-clinic/" not in [page["url"] for page in indexed_pages(out)]
