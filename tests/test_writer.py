@@ -187,7 +187,15 @@ def test_rebuilds_into_one_out_always_equal_a_fresh_build(site: Path, tmp_path: 
         with open(out / "index.html", "r+b") as handle:   # written through, as some tools do
             handle.write(b"<!-- edited by hand -->")
 
-    for number, step in enumerate([lambda: None, edit_title, add_and_remove, tamper_with_out]):
+    def break_a_template() -> None:   # fails while rendering, after the staging tree was set up
+        make_site(site, {"templates/page.html": "{% extends 'default/page.html' %}{% block main %}{{ nope.x }}{% endblock %}"},
+                  defaults=False)
+        before = tree_hash(out)
+        assert run(["build", str(site), "-o", str(out)], capsys)[0] == 1
+        assert tree_hash(out) == before
+        (site / "templates" / "page.html").unlink()
+
+    for number, step in enumerate([lambda: None, edit_title, add_and_remove, tamper_with_out, break_a_template]):
         step()
         code, _, stderr = run(["build", str(site), "-o", str(out)], capsys)
         assert (code, stderr) == (0, ""), number
