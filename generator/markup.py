@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import re
+import signal
+import threading
 from collections.abc import Callable
 
 from xml.etree.ElementTree import Element
@@ -112,9 +114,33 @@ def body_limits(text: str) -> list[tuple[int, str, str]]:
     return found
 
 
+class BodyTooComplex(Exception):
+    """Rendering one body took longer than RENDER_SECONDS (Python-Markdown is quadratic on some
+    inputs the limits above do not catch, e.g. thousands of unclosed `[` in one paragraph)."""
+
+
+RENDER_SECONDS = 10.0
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise BodyTooComplex()
+
+
 def render_body(text: str) -> str:
-    """Markdown → sanitised HTML; internal links stay as case:/report:/page: for now."""
-    return clean(_markdown().reset().convert(text))
+    """Markdown → sanitised HTML; internal links stay as case:/report:/page: for now.
+
+    In a main thread (a build and its worker processes) at most RENDER_SECONDS per body.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return clean(_markdown().reset().convert(text))
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, RENDER_SECONDS)
+    try:
+        html_text = _markdown().reset().convert(text)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return clean(html_text)
 
 
 def resolve_links(body_html: str, target: Callable[[str, str], str], root: str) -> str:

@@ -16,8 +16,8 @@ import jinja2
 from markupsafe import Markup
 
 from . import lifecycle, urls
-from .errors import Problem
-from .markup import plain_text, render_body, resolve_links
+from .errors import Problem, Problems
+from .markup import RENDER_SECONDS, BodyTooComplex, plain_text, render_body, resolve_links
 from .model import Case, Page, Report, Site
 from .outputs import export, feeds, sitemap, stats
 from .outputs import schema as data_schema
@@ -77,6 +77,7 @@ class Renderer:
         self.env = make_environment(self.theme)
         self.env.globals["cached_include"] = self._cached_include
         self._fragments: dict[tuple[Any, ...], Markup] = {}
+        self._memo: dict[tuple[str, ...], Any] = {}
         self.places = {p.path: p for p in self.site.places.places}
         self.townships = self.site.places.township_by_slug()
         self.topics = {t.slug: t for t in self.site.topics}
@@ -103,7 +104,18 @@ class Renderer:
 
         def target(kind: str, slug: str) -> str:
             return self.link(base, urls.for_kind(kind, slug))
-        return resolve_links(self._body(doc.body), target, base)
+        return resolve_links(self._body_of(doc), target, base)
+
+    def _body_of(self, doc: Case | Report | Page) -> str:
+        try:
+            return self._body(doc.body)
+        except BodyTooComplex:
+            problems = Problems(self.site.config.language)
+            problems.add(doc.path, doc.body_start_line,
+                         f"正文过于复杂，{RENDER_SECONDS:.0f} 秒内排不完（例如一段里有成千上万个未配对的 [ 或 *）；请拆开长段落，或把代码和数据放进 ``` 代码块",
+                         f"the body is too complex to render within {RENDER_SECONDS:.0f} s (thousands of unpaired [ or * in one "
+                         "paragraph, say); split long paragraphs or put code and data in ``` blocks")
+            raise TemplateProblem(problems.items[0]) from None
 
     def link(self, root: str, path: str) -> str:
         if self.site.config.index_links and (path == "" or path.endswith("/")) and not root.startswith("http"):
@@ -147,6 +159,8 @@ class Renderer:
         except jinja2.TemplateNotFound as exc:
             raise TemplateProblem(Problem(name, 0, f"找不到模板「{exc.name}」/ template `{exc.name}` not found "
                                           f"(searched: {', '.join(self.theme.display_path(str(d)) for d in self.theme.template_dirs)})")) from None
+        except TemplateProblem:
+            raise  # already located (a body too complex to render, say)
         except Exception as exc:  # a runtime error inside a template: point at the template line
             filename, line = _template_frame(exc)
             if filename is None:
@@ -196,8 +210,8 @@ class Renderer:
         context = self._listing(slugs, int(page), lambda n: urls.township(slug, n))
         context.update(kind="township", place=place, title=place.name, description=place.description,
                        feed=f"townships/{slug}/feed.xml", breadcrumb=self.place_chain(slug)[:-1],
-                       by_stage=self._count_stages(slugs))
-        context.update(figures=self.tracker.figures(slugs), stage_feeds=[
+                       by_stage=self._once(("stages", "township", slug), lambda: self._count_stages(slugs)))
+        context.update(figures=self._once(("figures", "township", slug), lambda: self.tracker.figures(slugs)), stage_feeds=[
             (s, f"townships/{slug}/stages/{s.key}/feed.xml") for s in self.site.config.stages])
         return urls.township(slug, int(page)), "list.html", context
 
@@ -206,8 +220,9 @@ class Renderer:
         slugs = self.index.by_topic.get(slug, ())
         context = self._listing(slugs, int(page), lambda n: urls.topic(slug, n))
         context.update(kind="topic", place=None, title=topic.name, description=topic.description,
-                       feed=f"topics/{slug}/feed.xml", breadcrumb=(), by_stage=self._count_stages(slugs))
-        context.update(figures=self.tracker.figures(slugs))
+                       feed=f"topics/{slug}/feed.xml", breadcrumb=(),
+                       by_stage=self._once(("stages", "topic", slug), lambda: self._count_stages(slugs)))
+        context.update(figures=self._once(("figures", "topic", slug), lambda: self.tracker.figures(slugs)))
         return urls.topic(slug, int(page)), "list.html", context
 
     def _ctx_stage(self, key: str, page: str) -> tuple[str, str, dict[str, Any]]:
@@ -217,6 +232,12 @@ class Renderer:
         context.update(kind="stage", place=None, title=stage.label, description="", feed=f"stages/{key}/feed.xml",
                        breadcrumb=(), by_stage={}, stage=stage)
         return urls.stage(key, int(page)), "list.html", context
+
+    def _once(self, key: tuple[str, ...], compute: Any) -> Any:
+        """A figure over a whole township or topic, computed once for all its pages."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def _count_stages(self, slugs: tuple[str, ...]) -> dict[str, int]:
         counts = {s.key: 0 for s in self.site.config.stages}
@@ -298,7 +319,7 @@ class Renderer:
         return url, "page.html", {"page": page, "body": self.body_html(page, urls.root_for(url))}
 
     def excerpt(self, doc: Case | Report | Page, length: int = 120) -> str:
-        text = plain_text(self._body(doc.body))
+        text = plain_text(self._body_of(doc))
         return text if len(text) <= length else text[:length].rstrip() + "…"
 
 
