@@ -168,19 +168,20 @@ def test_a_killed_build_leaves_the_old_site_and_no_litter(tmp_path: Path, capsys
 
 
 def test_rebuilds_into_one_out_always_equal_a_fresh_build(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Successive edits and rebuilds into the same OUT (the incremental path) give what a clean build gives."""
+    """Successive edits of many kinds, rebuilt into the same OUT (the warm, incremental path), give what a cold build gives."""
     out = tmp_path / "out"
-    cases = site / "content" / "cases"
 
-    def edit_title() -> None:
-        path = cases / "liangquan-bridge.md"
-        path.write_text(path.read_text("utf-8").replace("不再绕远", "不再绕远路"), encoding="utf-8")
+    def edit(rel: str, old: str, new: str) -> None:
+        path = site / rel
+        text = path.read_text("utf-8")
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new), encoding="utf-8")
 
-    def add_and_remove() -> None:
-        (cases / "new.md").write_text(case_text(title="新增案例", slug="new-case", township="赛口镇"), encoding="utf-8")
-        path = cases / "liangquan-bridge.md"
-        path.write_text(path.read_text("utf-8").replace("另见[卫生室视察](case:saikou-clinic)", ""), encoding="utf-8")
-        (cases / "saikou-clinic.md").unlink()
+    def cases_change() -> None:
+        edit("content/cases/liangquan-bridge.md", "不再绕远", "不再绕远路")
+        (site / "content/cases/new.md").write_text(case_text(title="新增案例", slug="new-case", township="赛口镇"), encoding="utf-8")
+        edit("content/cases/liangquan-bridge.md", "另见[卫生室视察](case:saikou-clinic)", "")
+        (site / "content/cases/saikou-clinic.md").unlink()
 
     def tamper_with_out() -> None:
         (out / "robots.txt").unlink()
@@ -195,14 +196,35 @@ def test_rebuilds_into_one_out_always_equal_a_fresh_build(site: Path, tmp_path: 
         assert tree_hash(out) == before
         (site / "templates" / "page.html").unlink()
 
-    for number, step in enumerate([lambda: None, edit_title, add_and_remove, tamper_with_out, break_a_template]):
+    def config_and_lists() -> None:
+        edit("site.yaml", "title: 测试公报", "title: 测试公报二")
+        (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8") + "stages:\n  resolved: 已反馈\n", encoding="utf-8")
+        edit("content/topics.yaml", "- name: 医疗卫生", "- name: 医疗健康")
+        edit("content/places.yaml", "- name: 安庆市", "- name: 安庆")
+        edit("content/places.yaml", "slug: yangmiao", "slug: yang-miao")
+
+    def dates_and_links() -> None:
+        edit("content/cases/miaonan-canal.md", "date: 2021年10月", "date: 2020-01-01")    # the newest case changes
+        edit("content/reports/2022-01-10-roundup.md", "cases: [liangquan-bridge, miaonan-canal]", "cases: [liangquan-bridge]")
+        edit("content/cases/chengguan-road.md", "title: 城关镇背街小巷路灯协商", "title: 城关镇路灯协商")
+
+    def theme_and_paging() -> None:
+        make_site(site, {"templates/page.html": "{% extends 'default/page.html' %}{% block main %}<p>x</p>{{ super() }}{% endblock %}",
+                         "static/files/a.txt": "a"}, defaults=False)
+        edit("site.yaml", "per_page: 2", "per_page: 1")
+        edit("site.yaml", "base_url: https://example.org/bulletin/", "base_url: https://example.org/gb/")
+
+    steps = [lambda: None, cases_change, tamper_with_out, break_a_template, config_and_lists, dates_and_links, theme_and_paging]
+    for number, step in enumerate(steps):
         step()
         code, _, stderr = run(["build", str(site), "-o", str(out)], capsys)
         assert (code, stderr) == (0, ""), number
         copy = tmp_path / f"copy{number}"
         shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".cache", "output"))
-        assert run(["build", str(copy), "-o", str(tmp_path / f"fresh{number}")], capsys)[0] == 0
-        assert site_files(out) == site_files(tmp_path / f"fresh{number}"), f"after step {number}"
+        assert run(["build", str(copy), "-o", str(tmp_path / f"cold{number}")], capsys)[0] == 0
+        warm, cold = site_files(out), site_files(tmp_path / f"cold{number}")
+        assert sorted(warm) == sorted(cold), f"after step {number}"
+        assert [rel for rel in warm if warm[rel] != cold[rel]] == [], f"after step {number}"
 
 
 def site_files(root: Path) -> dict[str, bytes]:
