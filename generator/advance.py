@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,24 @@ def yaml_scalar(value: str, flow: bool = False) -> str:
     plain = (
         value != "" and value == value.strip() and "\n" not in value and "\r" not in value
         and value[0] not in _RESERVED_START and ": " not in value and " #" not in value
-        and not value.endswith(":") and "\t" not in value
+        and not value.endswith(":") and not _UNPRINTABLE.search(value)
         and not (flow and any(c in value for c in ",[]{}"))
     )
-    if plain:
-        try:
-            plain = load_yaml(f"k: {value}\n") == {"k": value}
-        except YamlError:
-            plain = False
+    # Only ASCII text can read as a number, true/false or null, and a colon is the one character
+    # left whose meaning depends on what follows: check those by reading them back.
+    if plain and (value.isascii() or ":" in value):
+        plain = _reads_back(value, flow)
     return value if plain else double_quoted(value)
+
+
+@lru_cache(maxsize=4096)   # dates, stage keys and slugs repeat across an import
+def _reads_back(value: str, flow: bool) -> bool:
+    text = f"k: [{value}, x]\nm: {{a: {value}}}\n" if flow else f"k: {value}\n"
+    expected = {"k": [value, "x"], "m": {"a": value}} if flow else {"k": value}
+    try:
+        return bool(load_yaml(text) == expected)
+    except YamlError:
+        return False
 
 
 def double_quoted(value: str) -> str:
@@ -259,15 +269,19 @@ def _display(path: Path, site_dir: Path) -> str:
     return path.resolve().relative_to(site_dir.resolve()).as_posix()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one step; the file keeps its permissions."""
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Replace `path` with `data` in one step; the file keeps its permissions.
+
+    `durable=False` skips the fsync, for callers that write many new files and sync once.
+    """
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,7 +209,9 @@ def import_csv(csv_path: Path, site_dir: Path, name: str | None = None) -> list[
     for rel, (text, _) in planned.items():
         target = site_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, text.encode("utf-8"))
+        write_atomic(target, text.encode("utf-8"), durable=False)
+    if planned:
+        os.sync()   # one flush for every new file, instead of an fsync each (4 s per 1,000 files)
     return list(planned)
 
 

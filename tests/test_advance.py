@@ -156,8 +156,12 @@ def test_follow_up_is_replaced_in_place() -> None:
         "---\nstatus: adopted\nfollow_up: 2022-06-30  # 一季度末\ntimeline:\n  - {date: 2022-04, stage: adopted, text: n}\n---\n"
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(min_size=1, max_size=40))
+YAML_MEANINGFUL = list(" -?:,[]{}#&*!|>'\"%@`~0123456789.eEtrufalsny/\n\tx中\x80\x85\u2028\ufeff")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(min_size=1, max_size=40),
+                 st.text(alphabet=st.sampled_from(YAML_MEANINGFUL), min_size=1, max_size=12)))
 def test_written_scalars_read_back_as_the_same_text(value: str) -> None:
     assert load_yaml(f"k: {yaml_scalar(value)}\n") == {"k": value}
     assert load_yaml(f"k: [{yaml_scalar(value, flow=True)}, x]\n") == {"k": [value, "x"]}
