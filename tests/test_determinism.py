@@ -109,13 +109,14 @@ def test_file_discovery_order_does_not_matter(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_jobs_do_not_change_the_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """With 250 cases the renderer hands its jobs to a process pool when --jobs is above 1."""
-    site = make_site(tmp_path / "site", many_cases(250))
-    code, _, stderr = run(["build", str(site), "-o", str(tmp_path / "one"), "--jobs", "1"], capsys)
-    assert (code, stderr) == (0, "")
+    """With 400 files --jobs 2 parses (400 and up) and renders (200 jobs and up) in process pools;
+    --jobs 1 --no-cache does both in this process, with no help from the first build's cache."""
+    site = make_site(tmp_path / "site", many_cases(400))
     code, _, stderr = run(["build", str(site), "-o", str(tmp_path / "two"), "--jobs", "2"], capsys)
     assert (code, stderr) == (0, "")
-    assert len(list((tmp_path / "one" / "cases").iterdir())) == 250
+    code, _, stderr = run(["build", str(site), "-o", str(tmp_path / "one"), "--jobs", "1", "--no-cache"], capsys)
+    assert (code, stderr) == (0, "")
+    assert len(list((tmp_path / "one" / "cases").iterdir())) == 400
     assert_same_tree(tmp_path / "one", tmp_path / "two")
 
 
