@@ -232,10 +232,10 @@ def township_problem(tree: PlaceTree, text: str, problems: Problems) -> tuple[st
         above = index.get(place.path[:TOWNSHIP_DEPTH + 1]) if place.depth > TOWNSHIP_DEPTH else None
         below = index.get(place.path + place.children[:1]) if place.depth == TOWNSHIP_DEPTH - 1 and place.children else None
         example = (above or below or (tree.townships() or (place,))[0]).name
-        return (f"「{place.name}」在 content/places.yaml 中是{_LEVELS[min(place.depth, 4)][0]}，不是乡镇（街道）；"
-                f"township 应写县（区）下一级的名称，例如 {example}",
-                f"`{place.name}` is a {_LEVELS[min(place.depth, 4)][1]} in content/places.yaml, not a township; "
-                f"township takes a name from the level under a county, e.g. {example}")
+        level_zh, level_en = _LEVELS[min(place.depth, 4)]
+        return (f"「{place.name}」在 content/places.yaml 中是{level_zh}，不是乡镇（街道）；township 应写县（区）下一级的名称，例如 {example}",
+                (f"`{place.name}` is a {level_en} in content/places.yaml, not a township; "
+                 f"township takes a name from the level under a county, e.g. {example}"))
     names = [t.name for t in tree.townships()]
     hint = suggestion(problems, text.split("/")[-1], names)
     if not hint:

@@ -8,8 +8,8 @@ from pathlib import Path
 import jinja2
 
 from .config import load_config
-from .frontmatter import FrontMatterError, decode, split
 from .errors import Problems, SiteError, suggestion
+from .frontmatter import FrontMatterError, decode, split
 from .places import load_places, township_problem
 from .slugs import slugify
 from .theme import builtin_theme_dir, load_theme

@@ -9,8 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
-from conftest import make_site, case_text, run, tree_hash
+from conftest import case_text, make_site, run, tree_hash
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sites"
 BASE = FIXTURES / "base"
@@ -70,7 +69,7 @@ def test_broken_site_build(name: str, tmp_path: Path, good_out: Path, capsys: py
 def test_broken_site_check(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = compose(name, tmp_path / "site")
     before = all_paths(tmp_path)
-    code, stdout, stderr = run(["check", str(site)], capsys)
+    code, _, stderr = run(["check", str(site)], capsys)
     assert code == 1
     assert stderr == (FIXTURES / "broken" / name / "expected.txt").read_text("utf-8")
     assert all_paths(tmp_path) == before
@@ -80,8 +79,8 @@ def test_broken_site_check(name: str, tmp_path: Path, capsys: pytest.CaptureFixt
     ("content/places.yaml", "- name: 安徽省\n  children:\n  - name: 安庆市\n   slug: x\n",
      "content/places.yaml:4: YAML 格式错误：缩进不一致或缺少冒号；请检查这一行和上一行"),
     ("content/places.yaml", "- name: 望江县\n  children:\n    - name: 凉泉乡\n",
-     "content/places.yaml:1: places.yaml 中没有乡镇（街道）一级：乡镇（街道）应写在 省 > 市 > 县（区） 之下，"
-     "例如 安徽省 > 安庆市 > 望江县 > 凉泉乡"),
+     ("content/places.yaml:1: places.yaml 中没有乡镇（街道）一级：乡镇（街道）应写在 省 > 市 > 县（区） 之下，"
+      "例如 安徽省 > 安庆市 > 望江县 > 凉泉乡")),
     ("content/topics.yaml", "- name: 交通出行\n  name: 农田水利\n", "content/topics.yaml:2: 键「name」重复（第 1 行已经写过）；请删除其中一个"),
 ])
 def test_a_broken_shared_file_is_one_error_however_many_cases(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, case_text, make_site, run, tree_hash
+
 from generator.cli import main
 
 
@@ -123,30 +123,29 @@ def test_argparse_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFix
     assert "usage:" in capsys.readouterr().err
 
 
-def test_out_may_be_a_sibling_or_nested_output(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_out_may_be_nested_in_the_site(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["build", str(site), "-o", str(site / "public" / "www")], capsys)[0] == 0
     assert (site / "public" / "www" / "index.html").is_file()
-    assert run(["build", str(site), "-o", str(site.parent / "site-out")], capsys)[0] == 0
 
 
 def test_a_real_process_and_no_colour(site: Path, tmp_path: Path) -> None:
     """`python -m generator` as editors run it: exit codes, plain stderr lines, no traceback."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "SOURCE_DATE_EPOCH": "1700000000"}
     good = subprocess.run([sys.executable, "-m", "generator", "build", str(site), "-o", str(tmp_path / "out")],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
     assert good.returncode == 0, good.stderr
     (site / "content" / "cases" / "bad.md").write_text(case_text(slug="bad", status="done"), encoding="utf-8")
     bad = subprocess.run([sys.executable, "-m", "generator", "build", str(site), "-o", str(tmp_path / "out")],
-                         capture_output=True, text=True, env=env, timeout=120)
+                         capture_output=True, text=True, env=env, timeout=120, check=False)
     assert bad.returncode == 1
     assert bad.stderr.startswith("content/cases/bad.md:6: 「status」的值「done」不是已知的阶段")
     assert "\x1b[" not in bad.stderr and "Traceback" not in bad.stderr
     usage = subprocess.run([sys.executable, "-m", "generator", "build", str(site), "-o", str(site)],
-                           capture_output=True, text=True, env=env, timeout=120)
+                           capture_output=True, text=True, env=env, timeout=120, check=False)
     assert usage.returncode == 2
 
 
 @pytest.mark.skipif(shutil.which("bulletin") is None, reason="the console script is not installed (pip install -e .)")
 def test_console_script() -> None:
-    done = subprocess.run(["bulletin", "--version"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(["bulletin", "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0 and done.stdout.startswith("bulletin ")

@@ -6,8 +6,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from conftest import make_site
+
 from generator.config import STAGE_KEYS, SiteConfig, load_config, today_for
 from generator.errors import Problems
 
@@ -67,8 +67,8 @@ def test_english_stage_labels_by_default(tmp_path: Path) -> None:
     ("timezone: Mars/Olympus\n", "site.yaml:1: 未知的时区「Mars/Olympus」，例如 timezone: Asia/Shanghai"),
     ("language: fr\n", "site.yaml:1: language 应为 zh-CN、en 之一"),
     ("index_links: yes\n", "site.yaml:1: 「index_links」应为 true 或 false，例如 index_links: false"),
-    ("stages:\n  resolvd: 已办结\n", "site.yaml:2: 未知的阶段「resolvd」；阶段只能改名，不能增加或调整顺序："
-                                   "raised、adopted、consulting、following_up、resolved；你是不是想写 resolved？"),
+    ("stages:\n  resolvd: 已办结\n", ("site.yaml:2: 未知的阶段「resolvd」；阶段只能改名，不能增加或调整顺序："
+                                    "raised、adopted、consulting、following_up、resolved；你是不是想写 resolved？")),
     ("stages:\n  resolved: [a]\n", "site.yaml:2: 阶段「resolved」的名称应为文字"),
     ("stages: [a, b]\n", "site.yaml:1: stages 应为「阶段键: 名称」，例如 resolved: 已办结"),
     ("title: a\ntitle: b\n", "site.yaml:2: 键「title」重复（第 1 行已经写过）；请删除其中一个"),
@@ -96,7 +96,7 @@ def test_empty_site_yaml_means_defaults(tmp_path: Path) -> None:
 
 def test_today_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     # 2022-01-04 20:00 UTC is already the 5th in Shanghai
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2022, 1, 4, 20, tzinfo=dt.timezone.utc).timestamp())))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2022, 1, 4, 20, tzinfo=dt.UTC).timestamp())))
     assert today_for(ZoneInfo("Asia/Shanghai")) == dt.date(2022, 1, 5)
     assert today_for(ZoneInfo("UTC")) == dt.date(2022, 1, 4)
     monkeypatch.delenv("SOURCE_DATE_EPOCH")

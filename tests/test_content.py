@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import make_site
+
 from generator.config import load_config
 from generator.content import Context, discover, parse_document
 from generator.errors import Problem, Problems
@@ -131,22 +131,22 @@ def test_township_as_a_path_and_by_slug(ctx: Context) -> None:
     (("township: 凉泉镇",), "content/cases/x.md:6: content/places.yaml 中没有乡镇（街道）「凉泉镇」；你是不是想写 凉泉乡？"),
     (("topics: [交通出形]",), "content/cases/x.md:6: content/topics.yaml 中没有议题「交通出形」；你是不是想写 交通出行？"),
     (("topics: [教育]",), "content/cases/x.md:6: content/topics.yaml 中没有议题「教育」；可用的议题：交通出行、农田水利"),
-    (("status: resolvd",), "content/cases/x.md:6: 「status」的值「resolvd」不是已知的阶段；应为 raised、adopted、consulting、"
-                           "following_up、resolved 之一（或其中文名称）；你是不是想写 resolved？"),
+    (("status: resolvd",), ("content/cases/x.md:6: 「status」的值「resolvd」不是已知的阶段；应为 raised、adopted、consulting、"
+                            "following_up、resolved 之一（或其中文名称）；你是不是想写 resolved？")),
     (("date: 2021-13-45",), "content/cases/x.md:6: 无法识别的日期「2021-13-45」；可写成 2021-06-20、2021-06 或 2021年6月20日"),
     (("-topics",), "content/cases/x.md:1: 缺少必填字段「topics」，例如 topics: [交通出行]"),
     (("topics: []",), "content/cases/x.md:1: 缺少必填字段「topics」，例如 topics: [交通出行]"),
     (("title: ''",), "content/cases/x.md:1: 缺少必填字段「title」，例如 title: 南干渠新架桥梁"),
-    (("slug: Liangquan_Bridge",), "content/cases/x.md:7: slug「Liangquan_Bridge」只能用小写英文字母、数字和单个连字符"
-                                  "（最多 80 个字符），例如 liangquan-bridge"),
+    (("slug: Liangquan_Bridge",), ("content/cases/x.md:7: slug「Liangquan_Bridge」只能用小写英文字母、数字和单个连字符"
+                                   "（最多 80 个字符），例如 liangquan-bridge")),
     (("villages: [韩店村, 韩店]",), "content/cases/x.md:7: 「凉泉乡」下没有村（社区）「韩店」；你是不是想写 韩店村？"),
     (("source: {name: 内部, url: 'javascript:alert(1)'}",),
      "content/cases/x.md:7: 来源链接「javascript:alert(1)」只能是 http:// 或 https:// 开头的网址"),
     (("source: ftp://example.org/a",), "content/cases/x.md:7: 来源链接「ftp://example.org/a」只能是 http:// 或 https:// 开头的网址"),
     (("timeline: 召开议事会",), "content/cases/x.md:7: timeline 应为列表，每项如 - {date: 2021-06, stage: raised, text: 群众反映}"),
     (("timeline: [{date: 2021-06, stage: raisd, text: x}]",),
-     "content/cases/x.md:7: 「stage」的值「raisd」不是已知的阶段；应为 raised、adopted、consulting、following_up、resolved "
-     "之一（或其中文名称）；你是不是想写 raised？"),
+     ("content/cases/x.md:7: 「stage」的值「raisd」不是已知的阶段；应为 raised、adopted、consulting、following_up、resolved "
+      "之一（或其中文名称）；你是不是想写 raised？")),
 ])
 def test_one_defect_one_located_message(ctx: Context, lines: tuple[str, ...], expected: str) -> None:
     doc, problems = parse(ctx, case_file(*lines))
@@ -212,8 +212,8 @@ def test_bom_crlf_and_blank_lines_before_the_fence(ctx: Context) -> None:
     (b"---\ntitle: x\x00\n---\n", "content/cases/x.md:2: 文件中有空字符（NUL），可能不是文本文件；请删除该字符或用文本编辑器另存"),
     ("正文\n".encode(), "content/cases/x.md:1: 文件开头缺少 front matter：第一行应为 ---，然后是 title、date 等字段，再以 --- 结束"),
     ("---\n---\n正文\n".encode(), "content/cases/x.md:1: front matter 是空的：至少需要 title 等必填字段"),
-    ("---\n- a\n---\n".encode(), "content/cases/x.md:1: front matter 应为「键: 值」形式，例如 title: 标题"),
-    ("\n---\ntitle: a\ntitle: b\n---\n".encode(), "content/cases/x.md:4: 键「title」重复（第 3 行已经写过）；请删除其中一个"),
+    (b"---\n- a\n---\n", "content/cases/x.md:1: front matter 应为「键: 值」形式，例如 title: 标题"),
+    (b"\n---\ntitle: a\ntitle: b\n---\n", "content/cases/x.md:4: 键「title」重复（第 3 行已经写过）；请删除其中一个"),
 ])
 def test_whole_file_problems(ctx: Context, data: bytes, expected: str) -> None:
     doc, problems = parse(ctx, data)
@@ -306,8 +306,8 @@ def test_english_messages(tmp_path: Path) -> None:
     ctx = context_for(tmp_path, "language: en\n")
     _, problems = parse(ctx, case_file("status: resolvd", "outcom: x"))
     assert problems == [
-        "content/cases/x.md:6: `status` value `resolvd` is not a known stage; use one of raised, adopted, consulting, "
-        "following_up, resolved (or its label); did you mean `resolved`?",
+        ("content/cases/x.md:6: `status` value `resolvd` is not a known stage; use one of raised, adopted, consulting, "
+         "following_up, resolved (or its label); did you mean `resolved`?"),
         "content/cases/x.md:7: unknown key `outcom` in case front matter; did you mean `outcome`?",
     ]
 

@@ -47,7 +47,7 @@ def test_accepted_forms(value: object, moment: str, precision: str, iso: str) ->
 
 
 def test_aware_datetime_is_converted_naive_is_local() -> None:
-    utc = dt.datetime(2021, 6, 20, 20, 0, tzinfo=dt.timezone.utc)
+    utc = dt.datetime(2021, 6, 20, 20, 0, tzinfo=dt.UTC)
     assert parse_when(utc, SHANGHAI).moment.isoformat() == "2021-06-21T04:00:00+08:00"
     naive = dt.datetime(2021, 6, 20, 20, 0)
     assert parse_when(naive, SHANGHAI).moment.isoformat() == "2021-06-20T20:00:00+08:00"

@@ -5,9 +5,9 @@ import os
 import random
 import shutil
 from pathlib import Path
+from typing import Self
 
 import pytest
-
 from conftest import REPO, case_text, make_site, run, tree_hash
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sites"
@@ -72,7 +72,7 @@ class _ShuffledScandir:
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.entries)
 
-    def __enter__(self) -> _ShuffledScandir:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from conftest import REPO, case_text, make_site, run
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -134,10 +133,10 @@ def main_text(doc: Node) -> str:
 # -- every path of CONTRACT §4 -------------------------------------------------------------------
 
 def contract_paths(out: Path, data: dict) -> list[str]:
+    from generator.config import STAGE_KEYS
     from generator.errors import Problems
     from generator.places import load_places
     from generator.topics import load_topics
-    from generator.config import STAGE_KEYS
     places = load_places(REPO, Problems())
     topics = load_topics(REPO, Problems())
     paths = ["index.html", "404.html", "townships/index.html", "topics/index.html", "reports/index.html",

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, case_text, make_site, run
 
 FIELDS = {"slug", "title", "date", "url", "province", "city", "county", "township", "township_slug", "villages",

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import feedparser
 import pytest
-
 from conftest import case_text, make_site, run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sites"

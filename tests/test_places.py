@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import MINI_PLACES, make_site
+
 from generator.errors import Problems
 from generator.places import PlaceTree, load_places, township_problem
 
@@ -169,6 +169,6 @@ def test_a_county_or_village_is_explained_not_just_unknown(tmp_path: Path) -> No
 def test_a_tree_without_a_township_level_is_one_error(tmp_path: Path) -> None:
     tree, problems = tree_of(tmp_path, "# 少写了省和市\n- name: 望江县\n  children:\n    - name: 凉泉乡\n")
     assert [p.format() for p in problems.errors] == [
-        "content/places.yaml:2: places.yaml 中没有乡镇（街道）一级：乡镇（街道）应写在 省 > 市 > 县（区） 之下，"
-        "例如 安徽省 > 安庆市 > 望江县 > 凉泉乡"]
+        ("content/places.yaml:2: places.yaml 中没有乡镇（街道）一级：乡镇（街道）应写在 省 > 市 > 县（区） 之下，"
+         "例如 安徽省 > 安庆市 > 望江县 > 凉泉乡")]
     assert tree.townships() == ()

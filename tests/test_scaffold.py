@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run, tree_hash
 
 
@@ -53,7 +52,7 @@ def test_init_into_an_empty_existing_folder(tmp_path: Path, capsys: pytest.Captu
 
 def test_new_writes_a_draft_case_that_builds(init_site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2022, 3, 1, 12, tzinfo=dt.timezone.utc).timestamp())))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2022, 3, 1, 12, tzinfo=dt.UTC).timestamp())))
     code, stdout, stderr = run(["new", str(init_site), "南干渠新架桥梁：群众“出行难”解决了",
                                 "--township", "凉泉乡", "--topic", "交通出行"], capsys)
     assert (code, stderr) == (0, "")
@@ -97,7 +96,7 @@ def test_new_with_unknown_names_is_an_error(init_site: Path, township: str, topi
 
 def test_new_accepts_a_township_path_and_several_topics(init_site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (init_site / "content" / "topics.yaml").write_text("- name: 交通出行\n- name: 农田水利\n", encoding="utf-8")
-    code, stdout, _ = run(["new", str(init_site), "两个议题", "--township", "望江县/凉泉乡",
+    code, _, _ = run(["new", str(init_site), "两个议题", "--township", "望江县/凉泉乡",
                            "--topic", "交通出行", "--topic", "农田水利"], capsys)
     assert code == 0
     assert run(["build", str(init_site), "--drafts"], capsys)[0] == 0

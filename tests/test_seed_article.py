@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED, run
 from test_example_site import parse_html, resolve, targets
 

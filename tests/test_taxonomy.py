@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import case_text, make_site, run
 
 
@@ -80,10 +79,11 @@ def test_links_are_not_checked_twice_when_a_file_is_broken(tmp_path: Path, capsy
 
 
 def test_index_orders_and_relates(tmp_path: Path) -> None:
+    import datetime as dt
+
     from generator.config import BuildOptions
     from generator.pipeline import load_site
     from generator.taxonomy import build_index
-    import datetime as dt
     site_dir = make_site(tmp_path / "site", {
         "content/cases/a.md": case_text(slug="a", date="2021-06-20"),
         "content/cases/b.md": case_text(slug="b", date="2021-06-20"),

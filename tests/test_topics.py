@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import make_site
+
 from generator.errors import Problems
 from generator.topics import Topic, load_topics
 

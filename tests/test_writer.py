@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, case_text, make_site, run, tree_hash
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sites"
