@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bulletin: {exc}", file=sys.stderr)
         return 2
     except SiteError as exc:
-        for problem in exc.warnings + exc.problems:
+        for problem in sorted(exc.warnings + exc.problems):
             print(problem.format(), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -121,15 +121,26 @@ def _options(site: Path, args: argparse.Namespace) -> BuildOptions:
 
 
 def out_dir_for(site: Path, out: str | None) -> Path:
-    """Resolve OUT and refuse places where a build would destroy sources (exit 2)."""
-    out_dir = Path(out).resolve() if out else site / "output"
+    """Resolve OUT (symlinks too) and refuse places where a build would destroy other files (exit 2).
+
+    A build replaces OUT as a whole, so OUT may not be or hold SITE, lie in its sources, cache
+    or bulletin's own files, nor be a folder of other files (one with no index.html of a build).
+    """
+    from .theme import builtin_theme_dir
+    out_dir = (Path(out) if out else site / "output").resolve()
     if out_dir == site or site.is_relative_to(out_dir):
         raise UsageError(f"output folder {out_dir} would replace the site folder itself; choose another -o")
     for protected in ("content", "templates", "static", "themes", ".cache"):
         if out_dir.is_relative_to(site / protected):
             raise UsageError(f"output folder {out_dir} lies inside {protected}/ of the site; choose another -o")
+    for own in (builtin_theme_dir().resolve(), Path(__file__).resolve().parent):
+        if out_dir.is_relative_to(own) or own.is_relative_to(out_dir):
+            raise UsageError(f"output folder {out_dir} would overwrite bulletin's own files in {own}; choose another -o")
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"output path {out_dir} is a file, not a folder")
+    if out_dir.is_dir() and not (out_dir / "index.html").is_file() and any(out_dir.iterdir()):
+        raise UsageError(f"output folder {out_dir} holds other files (it has no index.html of an earlier build) and a "
+                         "build replaces the whole folder; choose an empty or new folder with -o")
     return out_dir
 
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import links, privacy, writer
+from . import links, privacy, urls, writer
 from .config import BuildOptions, load_config
 from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache
 from .content import Context, discover, parse_document
@@ -223,12 +223,15 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
     return entries, changed, pages
 
 
-def _static_conflicts(site: Site, static: dict[str, Path], generated: set[str]) -> None:
-    clashes = [Problem(f"static/{rel}" if str(src).startswith(str(site)) else rel, 0,
-                       f"静态文件与生成的页面同名：{rel} / a static file has the same path as a generated page: {rel}")
-               for rel, src in static.items() if rel in generated]
-    if clashes:
-        raise SiteError(clashes)
+def _static_conflicts(site_dir: Path, language: str, static: dict[str, Path], generated: set[str]) -> None:
+    """A static file may not take the path of a generated one (it would silently replace it)."""
+    problems = Problems(language)
+    for rel, source in static.items():
+        if rel in generated:
+            shown = source.relative_to(site_dir).as_posix() if source.is_relative_to(site_dir) else source.as_posix()
+            problems.add(shown, None, f"静态文件与生成的页面同名（{rel}）；请改名或移走这个文件",
+                         f"this static file has the same path as a generated page ({rel}); rename or move it")
+    problems.raise_if_errors()
 
 
 def build(site_dir: Path, out_dir: Path, opts: BuildOptions) -> BuildReport:
@@ -246,7 +249,7 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions) -> BuildReport:
         entries, changed, _ = render_site(site, theme, opts.jobs, tx, manifest)
         phases.mark("render")
         files = {rel for _, rel in entries.values()}
-        _static_conflicts(site, static, files)
+        _static_conflicts(site_dir, site.config.language, static, files)
         for rel, source in static.items():
             if tx.put(rel, source.read_bytes()):
                 changed.add(rel)
@@ -285,13 +288,44 @@ def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = Non
         for ref, target in links.broken_links(rel, refs, existing):
             missing.setdefault(target, []).append((rel, ref))
     problems = Problems(site.config.language)
+    sources = _sources_by_output(site)
     for target, where in missing.items():
         rel, ref = where[0]
         more = len(where) - 1
+        located = _link_in_source(sources.get(rel), ref, target)
+        if located is not None:
+            rel, line = located
+            problems.add(rel, line, f"链接「{ref}」指向不存在的 {target}；请检查这个地址",
+                         f"link `{ref}` leads to missing {target}; check the address")
+            continue
         problems.add(rel, None, f"内部链接「{ref}」指向不存在的 {target}" + (f"（另有 {more} 个页面有同样的链接）" if more else ""),
                      f"internal link `{ref}` leads to missing {target}" + (f" (and {more} more pages)" if more else ""))
     problems.raise_if_errors()
     return warnings
+
+
+def _sources_by_output(site: Site) -> dict[str, Document]:
+    """Which content file each output page's body comes from."""
+    found: dict[str, Document] = {}
+    for case in site.cases:
+        found[urls.out_path(urls.case(case.slug))] = case
+    for report in site.reports:
+        found[urls.out_path(urls.report(report.slug))] = report
+    for page in site.pages:
+        found[urls.out_path(urls.page(page.slug))] = page
+    return found
+
+
+def _link_in_source(doc: Document | None, ref: str, target: str) -> tuple[str, int] | None:
+    """(file, line) of the body line that wrote a broken link, when it can be found."""
+    if doc is None:
+        return None
+    path = target[: -len("index.html")] if target.endswith("index.html") else target
+    needles = [n for n in (ref, "/" + path, path) if n and n not in ("/", "./")]
+    for offset, line in enumerate(doc.body.split("\n")):
+        if any(n in line for n in needles):
+            return doc.path, doc.body_start_line + offset
+    return None
 
 
 def default_jobs() -> int:

@@ -154,19 +154,22 @@ class Renderer:
         try:
             return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateProblem(Problem(self.theme.display_path(exc.filename or name), exc.lineno or 0,
-                                          f"模板语法错误 / template syntax error: {exc.message}")) from None
+            raise self._problem(self.theme.display_path(exc.filename or name), exc.lineno or 0,
+                                f"模板语法错误：{exc.message}", f"template syntax error: {exc.message}") from None
         except jinja2.TemplateNotFound as exc:
-            raise TemplateProblem(Problem(name, 0, f"找不到模板「{exc.name}」/ template `{exc.name}` not found "
-                                          f"(searched: {', '.join(self.theme.display_path(str(d)) for d in self.theme.template_dirs)})")) from None
+            searched = ", ".join(self.theme.display_path(str(d)) for d in self.theme.template_dirs)
+            raise self._problem(name, 0, f"找不到模板「{exc.name}」（查找了：{searched}）",
+                                f"template `{exc.name}` not found (searched: {searched})") from None
         except TemplateProblem:
             raise  # already located (a body too complex to render, say)
         except Exception as exc:  # a runtime error inside a template: point at the template line
             filename, line = _template_frame(exc)
             if filename is None:
                 raise
-            raise TemplateProblem(Problem(self.theme.display_path(filename), line,
-                                          f"模板错误 / template error: {exc}")) from None
+            raise self._problem(self.theme.display_path(filename), line, f"模板错误：{exc}", f"template error: {exc}") from None
+
+    def _problem(self, path: str, line: int, zh: str, en: str) -> TemplateProblem:
+        return TemplateProblem(Problem(path, line, en if self.site.config.language == "en" else zh))
 
     def _common(self, url: str, root: str) -> dict[str, Any]:
         site = self.site

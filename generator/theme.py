@@ -6,11 +6,13 @@ Reads theme files only; renders nothing.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
 
 from .errors import Problems
 from .yamlsrc import YamlError, YMap, load_yaml
@@ -114,8 +116,10 @@ def make_environment(theme: Theme) -> jinja2.Environment:
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(builtin_theme_dir() / "templates"))}),
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             auto_reload=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             auto_reload=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             extensions=[_FoldStrings])
     strings = theme.strings
+    env.extend(ui_strings=strings)
 
     def translate(key: str, **values: Any) -> str:
         if key not in strings:
@@ -125,3 +129,25 @@ def make_environment(theme: Theme) -> jinja2.Environment:
 
     env.globals["t"] = translate
     return env
+
+
+_STRING_CALL = re.compile(r"""\bt\(\s*(['"])([A-Za-z0-9_.-]+)\1\s*\)""")
+
+
+class _FoldStrings(jinja2.ext.Extension):
+    """Replace `t('key')` with its text when templates are compiled.
+
+    A page calls t() dozens of times; as a constant the string costs nothing at
+    render time. Calls with values (`t('n_cases', n=3)`) or computed keys stay calls,
+    and so does an unknown key, which then fails at its template line as before.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        strings: dict[str, str] = self.environment.ui_strings  # type: ignore[attr-defined]
+
+        def fold(match: re.Match[str]) -> str:
+            key = match[2]
+            if key not in strings:
+                return match[0]
+            return "'" + strings[key].replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return _STRING_CALL.sub(fold, source)

@@ -134,8 +134,6 @@ def test_check_finds_broken_internal_links_in_templates(tmp_path: Path, capsys: 
     assert "nowhere/index.html" in stderr and stderr.startswith("about/index.html: ")
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline.check reports a broken link in a Markdown body at the output page "
-                   "(about/index.html), which is not a path in SITE; it should name the source file and the body line")
 def test_a_broken_link_in_a_body_is_reported_at_its_source_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = tmp_path / "site"
     shutil.copytree(BASE, site)

@@ -92,9 +92,6 @@ def test_a_static_file_may_not_replace_a_page(site: Path, tmp_path: Path, capsys
     assert entries(tmp_path) == ["out", "site"]
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline._static_conflicts bug: it tests str(site) (the Site dataclass, not the "
-                   "site folder) so the path never gets its static/ prefix, and it prints zh and en in one line "
-                   "instead of the site's language")
 def test_a_static_clash_names_the_static_file_in_the_site_language(site: Path, tmp_path: Path,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     make_site(site, {"static/about/index.html": "<p>mine</p>"}, defaults=False)
