@@ -1,0 +1,260 @@
+"""The search index's postings made anew from every document, vectorised with numpy.
+
+Every (token, document) pair becomes one 64-bit key, token code above the document id:
+a CJK character is its code point, a bigram two code points (21 bits each), a word 2**42
+plus its number in this build's vocabulary. Documents are cut in batches; each batch's
+distinct keys are routed to groups of consecutive shards, and each group is then sorted
+and encoded on its own, so memory holds the keys once, never Python objects per posting.
+The bytes are those searchindex.encode_ids() and searchindex.join_shard() give (tests compare them).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..model import Document
+from .searchindex import _CJK, _FNV_OFFSET, _FNV_PRIME, _M32, _WORD, WORD_MAX, Record, _fnv, _varint, join_shard, normalize
+
+_CODE_BITS = 21
+_WORD_BASE = 1 << 42
+SHARDS_PER_GROUP = 64
+
+
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """Per BMP code point: what to read it as before NFKC, and whether it is CJK.
+
+    Most characters that NFKC changes in Chinese text are full-width forms and punctuation
+    (，：（）…). Each becomes its one-character compatibility decomposition, or a space when
+    it decomposes to punctuation only (the tokens stay the same); then unicodedata's quick
+    check passes on most text and normalising costs almost nothing. What is left is
+    normalised as usual.
+    """
+    narrow = np.arange(0x10000, dtype=np.uint32)
+    for c in range(0x10000):
+        ch = chr(c)
+        if 0xD800 <= c < 0xE000 or unicodedata.normalize("NFKC", ch) == ch or unicodedata.combining(ch):
+            continue
+        wide = unicodedata.normalize("NFKD", ch)
+        if len(wide) == 1 and not unicodedata.combining(wide):
+            narrow[c] = ord(wide)
+        elif not any(x.isalnum() or unicodedata.combining(x) for x in wide):
+            narrow[c] = 0x20
+    cjk = np.zeros(0x10000, dtype=bool)
+    for low, high in _CJK:
+        cjk[low:min(high, 0xFFFF) + 1] = True
+    return narrow, cjk
+
+
+_NARROW, _CJK_BMP = _tables()
+
+
+class _Words:
+    """Latin and digit words met so far: word → number, with each word's FNV hash."""
+
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+        self.words: list[str] = []
+        self.hashes: list[int] = []
+
+    def code(self, word: str) -> int:
+        n = self.number.get(word)
+        if n is None:
+            n = self.number[word] = len(self.words)
+            self.words.append(word)
+            self.hashes.append(_fnv(word))
+        return _WORD_BASE + n
+
+    def token(self, code: int) -> str:
+        if code < 1 << _CODE_BITS:
+            return chr(code)
+        if code < _WORD_BASE:
+            return chr(code >> _CODE_BITS) + chr(code & ((1 << _CODE_BITS) - 1))
+        return self.words[code - _WORD_BASE]
+
+
+def _cut(texts: list[str], first: int, doc_bits: int) -> tuple[np.ndarray, list[tuple[str, int]]]:
+    """The distinct CJK keys of documents first, first+1, ... holding `texts`, and their (word, id) pairs."""
+    cp = np.frombuffer("\x00".join(t.replace("\x00", " ") for t in texts).encode("utf-32-le"), dtype=np.uint32)
+    cp = np.where(cp < 0x10000, _NARROW[cp & 0xFFFF], cp)
+    text = normalize(cp.tobytes().decode("utf-32-le"))
+    cp = np.frombuffer((text + "\x00").encode("utf-32-le"), dtype=np.uint32)
+    sep = cp == 0
+    doc = (np.cumsum(sep) - sep).astype(np.uint64) + np.uint64(first)
+    cjk = np.where(cp < 0x10000, _CJK_BMP[cp & 0xFFFF], (cp >= 0x20000) & (cp <= 0x3134F))
+    wide = cp.astype(np.uint64)
+    shift = np.uint64(doc_bits)
+    pair = cjk[:-1] & cjk[1:]
+    keys = np.concatenate(((wide[cjk] << shift) | doc[cjk],
+                           (((wide[:-1][pair] << np.uint64(_CODE_BITS)) | wide[1:][pair]) << shift) | doc[:-1][pair]))
+    keys.sort()
+    distinct = np.ones(len(keys), dtype=bool)
+    distinct[1:] = keys[1:] != keys[:-1]
+    words = [(word, n) for n, part in enumerate(text.split("\x00"), first)
+             for word in {w[:WORD_MAX] for w in _WORD.findall(part)}]
+    return keys[distinct], words
+
+
+def _shards(codes: np.ndarray, words: _Words | None, shards: int) -> np.ndarray:
+    """searchindex.shard_of() for many token codes at once."""
+    mask = np.uint64(_M32)
+    low = codes & np.uint64((1 << _CODE_BITS) - 1)
+    single = codes < np.uint64(1 << _CODE_BITS)
+    word = codes >= np.uint64(_WORD_BASE)
+    first = np.where(single, codes, (codes >> np.uint64(_CODE_BITS)) & np.uint64((1 << _CODE_BITS) - 1))
+    h = ((np.uint64(_FNV_OFFSET) ^ first) * np.uint64(_FNV_PRIME)) & mask
+    h = np.where(single | word, h, ((h ^ low) * np.uint64(_FNV_PRIME)) & mask)
+    if words is not None and word.any():
+        h[word] = np.array(words.hashes, dtype=np.uint64)[(codes[word] - np.uint64(_WORD_BASE)).astype(np.intp)]
+    h ^= h >> np.uint64(16)
+    h = (h * np.uint64(0x85EBCA6B)) & mask
+    h ^= h >> np.uint64(13)
+    h = (h * np.uint64(0xC2B2AE35)) & mask
+    h ^= h >> np.uint64(16)
+    return (h & np.uint64(shards - 1)).astype(np.intp)
+
+
+def _varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """All values as varints, one after another, and where each value's bytes end."""
+    size = np.ones(len(values), dtype=np.int64)
+    for k in range(1, 5):
+        size += values >= (1 << (7 * k))
+    ends = np.cumsum(size)
+    out = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
+    starts = ends - size
+    for k in range(5):
+        sel = size > k
+        if not sel.any():
+            break
+        byte = (values[sel] >> (7 * k)) & 0x7F
+        byte |= (size[sel] > k + 1).astype(np.int64) << 7
+        out[starts[sel] + k] = byte
+    return out.tobytes(), ends
+
+
+class _Lists:
+    """The encoded id list of every token among some sorted distinct keys."""
+
+    def __init__(self, keys: np.ndarray, doc_bits: int) -> None:
+        codes = keys >> np.uint64(doc_bits)
+        ids = (keys & np.uint64((1 << doc_bits) - 1)).astype(np.int64)
+        head = np.ones(len(keys), dtype=bool)
+        head[1:] = codes[1:] != codes[:-1]
+        starts = np.flatnonzero(head)
+        ends = np.append(starts[1:], len(keys)) if len(starts) else starts
+        gaps = ids.copy()
+        gaps[1:] -= ids[:-1]
+        gaps[starts] = ids[starts]
+        self.buffer, value_ends = _varints(gaps)
+        offsets = np.concatenate(([0], value_ends))
+        sizes = offsets[ends] - offsets[starts]
+        bitmap = ((ids[ends - 1] >> 3) + 1 < sizes) if len(keys) else np.zeros(0, dtype=bool)
+        self.codes = codes[starts]
+        self.ids = ids
+        self.spans = list(zip(starts.tolist(), ends.tolist(), offsets[starts].tolist(), offsets[ends].tolist(),
+                              bitmap.tolist()))
+
+    def encoded(self, t: int) -> bytes:
+        start, end, low, high, bitmap = self.spans[t]
+        if bitmap:
+            ids = self.ids[start:end]
+            bits = np.zeros(((int(ids[-1]) >> 3) + 1) * 8, dtype=bool)
+            bits[ids] = True
+            payload = np.packbits(bits, bitorder="little").tobytes()
+        else:
+            payload = self.buffer[low:high]
+        return _varint((end - start) * 2 + bitmap) + _varint(len(payload)) + payload
+
+
+@dataclass(frozen=True)
+class _Plan:
+    recs: list[Record]
+    text_of: Callable[[Document], str]
+    doc_bits: int
+    shards: int
+    per_group: int
+    batch: int
+    keep_texts: bool
+
+    @property
+    def groups(self) -> int:
+        return self.shards // self.per_group
+
+    def route(self, keys: np.ndarray, words: _Words | None) -> list[np.ndarray]:
+        """Keys split by group of shards (group g holds shards g*per_group ... (g+1)*per_group - 1)."""
+        group = _shards(keys >> np.uint64(self.doc_bits), words, self.shards) // self.per_group
+        order = np.argsort(group, kind="stable")
+        bounds = np.searchsorted(group[order], np.arange(self.groups + 1)).tolist()
+        ordered = keys[order]
+        return [ordered[bounds[g]:bounds[g + 1]] for g in range(self.groups)]
+
+
+_plan: list[_Plan] = []   # what forked workers inherit
+
+
+def _batch(first: int) -> tuple[Any, ...]:
+    """One batch of documents: their texts, their docs/N.json files, and their keys by group."""
+    from .searchindex import CHUNK, chunk_json
+    plan = _plan[0]
+    part = plan.recs[first:first + plan.batch]
+    texts = [plan.text_of(r.doc) for r in part]
+    files = [((first + c) // CHUNK, chunk_json([[r.url, r.title, r.date, t]
+                                                for r, t in zip(part[c:c + CHUNK], texts[c:c + CHUNK])]))
+             for c in range(0, len(part), CHUNK)]
+    body, body_words = _cut([f"{r.title} {t}" for r, t in zip(part, texts)], first, plan.doc_bits)
+    title, title_words = _cut([r.title for r in part], first, plan.doc_bits)
+    return (texts if plan.keep_texts else None, files, plan.route(body, None), body_words,
+            plan.route(title, None), title_words)
+
+
+def build_shards(recs: list[Record], text_of: Callable[[Document], str], put_chunk: Callable[[int, bytes], None],
+                 texts: list[str] | None, shards: int, batch: int, jobs: int = 1) -> Iterator[tuple[int, bytes]]:
+    """(shard number, bytes) for every shard in order. Calls put_chunk(number, bytes) for each
+    docs/N.json, and fills `texts` (when given) with every document's text."""
+    plan = _Plan(recs, text_of, max(1, (len(recs) - 1).bit_length()), shards, min(shards, SHARDS_PER_GROUP),
+                 batch, texts is not None)
+    words = _Words()
+    body_parts: list[list[np.ndarray]] = [[] for _ in range(plan.groups)]
+    title_parts: list[list[np.ndarray]] = [[] for _ in range(plan.groups)]
+    _plan[:] = [plan]
+    starts = range(0, len(recs), batch)
+    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 and len(starts) > 1 else None
+    try:
+        for batch_texts, files, body, body_words, title, title_words in (
+                pool.imap(_batch, starts) if pool else map(_batch, starts)):
+            for number, data in files:
+                put_chunk(number, data)
+            if texts is not None:
+                texts.extend(batch_texts)
+            for groups, found, into in ((body, body_words, body_parts), (title, title_words, title_parts)):
+                if found:
+                    keys = (np.array([words.code(w) for w, _ in found], dtype=np.uint64) << np.uint64(plan.doc_bits)) \
+                        | np.array([n for _, n in found], dtype=np.uint64)
+                    groups = [np.concatenate(pair) for pair in zip(groups, plan.route(keys, words))]
+                for g, keys in enumerate(groups):
+                    if len(keys):
+                        into[g].append(keys)
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
+        _plan.clear()
+    empty = np.zeros(0, dtype=np.uint64)
+    per_group = plan.per_group
+    for g in range(plan.groups):
+        body_lists = _Lists(np.sort(np.concatenate(body_parts[g])) if body_parts[g] else empty, plan.doc_bits)
+        title_lists = _Lists(np.sort(np.concatenate(title_parts[g])) if title_parts[g] else empty, plan.doc_bits)
+        body_parts[g] = title_parts[g] = []
+        in_title = dict(zip(title_lists.codes.tolist(), range(len(title_lists.codes))))
+        entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(per_group)]
+        where = (_shards(body_lists.codes, words, plan.shards) - g * per_group).tolist()
+        for t, (code, local) in enumerate(zip(body_lists.codes.tolist(), where)):
+            at = in_title.get(code)
+            entries[local][words.token(code)] = (body_lists.encoded(t),
+                                                 title_lists.encoded(at) if at is not None else b"\x00")
+        for local in range(per_group):
+            yield g * per_group + local, join_shard(entries[local])
