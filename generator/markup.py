@@ -101,7 +101,7 @@ def body_limits(text: str) -> list[tuple[int, str, str]]:
         if text.count(needle) > limit or (needle == "#" and text.count("\n") > limit):
             hits = [m.start() for m in pattern.finditer(text)]
             if len(hits) > limit:
-                found.append((line_of(hits[limit]), f"正文的{zh}过多（{len(hits)} 个，最多 {limit} 个）；请拆成几篇",
+                found.append((line_of(hits[limit]), f"中的{zh}过多（{len(hits)} 个，最多 {limit} 个）；请拆成几篇",
                               f"too many {en} in the body ({len(hits)}; at most {limit}); split it up"))
     if text.count("\n:") > MAX_DEFINITIONS:
         offset = 0
