@@ -144,13 +144,30 @@ def out_dir_for(site: Path, out: str | None) -> Path:
     return out_dir
 
 
+def _progress_line():  # type: ignore[no-untyped-def]
+    """A one-line progress display on a terminal: pages rendered / total and the rate."""
+    import time
+    started = time.perf_counter()
+    shown = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done < total and now - shown[0] < 0.1:
+            return
+        shown[0] = now
+        rate = done / max(now - started, 1e-6)
+        sys.stderr.write(f"\r{done}/{total} pages, {rate:,.0f}/s" + ("\n" if done == total else ""))
+        sys.stderr.flush()
+    return show
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
         from .pipeline import build
         site = _site_dir(args.site)
         out_dir = out_dir_for(site, args.out)
         opts = _options(site, args)
-        report = build(site, out_dir, opts)
+        report = build(site, out_dir, opts, progress=_progress_line() if sys.stderr.isatty() else None)
         for warning in report.warnings:
             print(warning.format(), file=sys.stderr)
         if os.environ.get("BULLETIN_TIMINGS"):

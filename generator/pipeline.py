@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from . import links, privacy, urls, writer
 from .config import BuildOptions, load_config
@@ -21,12 +21,15 @@ from .content import Context, discover, parse_document
 from .errors import Problem, Problems, SiteError
 from .model import Case, Document, Page, Report, Site
 from .places import load_places
-from .outputs import search
+from .outputs import searchindex
 from .keys import Keys
 from .render import Job, Renderer, TemplateProblem, plan
 from .taxonomy import build_index, check_collisions, check_links
 from .theme import Theme, load_theme
 from .topics import load_topics
+
+
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +182,7 @@ def job_id(job: Job) -> str:
 
 
 def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transaction | None,
-                manifest: PageManifest | None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
+                manifest: PageManifest | None, progress: Progress | None = None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
     """Render every job whose key changed (all of them for check).
 
     Returns the manifest entries {job id: (key, output path)}, the paths whose bytes
@@ -202,13 +205,21 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
                    out_dir=tx.out_dir if tx else None, fresh=tx.fresh if tx else True)
     chunk = max(20, len(todo) // (jobs_count * 8) + 1)
     chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
+    results: list[list[tuple[str, str, str, bool, list[str]]]] = []
+
+    def done(chunk_results: list[tuple[str, str, str, bool, list[str]]]) -> None:
+        results.append(chunk_results)
+        if progress is not None:
+            progress(sum(len(r) for r in results), len(todo))
     try:
         if jobs_count <= 1 or len(todo) < 200:
-            results = [_render_chunk(c) for c in chunks]
+            for c in chunks:
+                done(_render_chunk(c))
         else:
             # fork: workers inherit the site instead of unpickling it; output order never matters.
             with multiprocessing.get_context("fork").Pool(jobs_count) as pool:
-                results = pool.map(_render_chunk, chunks)
+                for chunk_results in pool.imap_unordered(_render_chunk, chunks):
+                    done(chunk_results)
     except TemplateProblem as exc:
         raise SiteError([exc.problem]) from None
     finally:
@@ -234,8 +245,11 @@ def _static_conflicts(site_dir: Path, language: str, static: dict[str, Path], ge
     problems.raise_if_errors()
 
 
-def build(site_dir: Path, out_dir: Path, opts: BuildOptions) -> BuildReport:
-    """Build SITE into OUT atomically; OUT is untouched when anything fails."""
+def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    """Build SITE into OUT atomically; OUT is untouched when anything fails.
+
+    `progress(done, total)` is called as pages are rendered (the CLI draws a line from it).
+    """
     started = time.perf_counter()
     phases = Phases()
     site, theme, warnings = load_site(site_dir, opts)
@@ -246,7 +260,7 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions) -> BuildReport:
     tx = writer.Transaction(out_dir, spare)
     phases.mark("prepare")
     try:
-        entries, changed, _ = render_site(site, theme, opts.jobs, tx, manifest)
+        entries, changed, _ = render_site(site, theme, opts.jobs, tx, manifest, progress)
         phases.mark("render")
         files = {rel for _, rel in entries.values()}
         _static_conflicts(site_dir, site.config.language, static, files)
@@ -255,12 +269,10 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions) -> BuildReport:
                 changed.add(rel)
             files.add(rel)
         phases.mark("static")
-        # Index only once every page is staged, and before the swap: OUT is never half-indexed.
-        shutil.rmtree(tx.staging / search.BUNDLE, ignore_errors=True)  # the indexer writes in place, never through files shared with OUT
-        warnings += search.index_site(site_dir, tx.staging, site.config.language, site.config.index_links)
-        bundle = search.output_files(tx.staging)
-        files |= bundle
-        changed |= bundle
+        # The search index is made from the documents (not the pages), patched when few changed.
+        bundle = searchindex.write_index(site, site_dir, tx, opts.use_cache, opts.jobs)
+        files |= bundle.files
+        changed |= bundle.written
         phases.mark("search")
         tx.commit(files, changed)
         phases.mark("commit")
@@ -268,6 +280,7 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions) -> BuildReport:
         tx.discard()
         raise
     manifest.save(entries)
+    bundle.save()
     return BuildReport(len(files), len(changed), len(files) - len(changed), time.perf_counter() - started,
                        tuple(warnings), tuple(phases.items))
 
@@ -281,7 +294,7 @@ def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = Non
     if exceptions is not None:
         exceptions.extend(privacy.exception_lines(site.cases + site.reports + site.pages, site.config.language))
     _, _, pages = render_site(site, theme, opts.jobs, None, None)
-    existing = {rel for rel, _ in pages} | set(theme.static_files()) | {f"{search.BUNDLE}/pagefind.js"}
+    existing = {rel for rel, _ in pages} | set(theme.static_files()) | {searchindex.INDEX}
     # One problem per missing target, so a broken link in a template is reported once.
     missing: dict[str, list[tuple[str, str]]] = {}
     for rel, refs in sorted(pages):
