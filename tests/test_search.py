@@ -185,3 +185,19 @@ def test_npm_binary_is_found_beside_the_site(tmp_path: Path, monkeypatch: pytest
     found = search.find_indexer(tmp_path, Problems())
     assert found == search.Indexer(first, True)
     assert os.path.basename(first).startswith("pagefind_extended")
+
+
+def test_only_the_pages_of_this_build_are_indexed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # An incremental build stages into the last build's tree, whose removed pages go only at the swap.
+    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text()})
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    produced = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+    stale = out / "cases" / "removed" / "index.html"
+    stale.parent.mkdir()
+    stale.write_text('<html lang="zh-CN"><body><main data-pagefind-body><h1>已删除的案例</h1></main></body></html>', "utf-8")
+    search.index_site(site, out, "zh-CN", pages=produced)
+    assert set(fragments(out)) == {"/cases/bridge/"}
+    assert not (out / search.VIEW).exists()
+    search.index_site(site, out, "zh-CN")
+    assert set(fragments(out)) == {"/cases/bridge/", "/cases/removed/"}

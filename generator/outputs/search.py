@@ -19,15 +19,18 @@ import os
 import platform
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, Problems, SiteError
+from ..urls import safe_join
 
 BUNDLE = "search/pagefind"   # OUT-relative folder holding pagefind.js and the index
 OFFLINE = "search/offline.js"  # every indexed page's text, for search from file:// (index_links sites)
 FRAGMENT_SIGNATURE = b"pagefind_dcd"
+VIEW = ".search-pages"         # staging-relative, removed right after indexing
 PROBLEM_PATH = "pagefind"    # where indexing problems are reported (no content file applies)
 # Pagefind ships ready-made UIs; /search/ has its own, so these are never loaded.
 UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
@@ -80,8 +83,13 @@ def find_indexer(site_dir: Path, problems: Problems) -> Indexer | None:
     return None
 
 
-def index_site(site_dir: Path, staging: Path, language: str, keep_index_url: bool = False) -> list[Problem]:
-    """Index the HTML in `staging` into staging/search/pagefind/; returns warnings, raises SiteError."""
+def index_site(site_dir: Path, staging: Path, language: str, keep_index_url: bool = False,
+               pages: Iterable[str] | None = None) -> list[Problem]:
+    """Index the HTML in `staging` into staging/search/pagefind/; returns warnings, raises SiteError.
+
+    `pages`: the OUT-relative HTML files this build produced. Staging may still hold pages of
+    the last build that are deleted only when it becomes OUT; only these are indexed then.
+    """
     problems = Problems(lang=language)
     indexer = find_indexer(site_dir, problems)
     if indexer is None:
@@ -94,7 +102,8 @@ def index_site(site_dir: Path, staging: Path, language: str, keep_index_url: boo
     # Start from no bundle: staging may hold the last build's files, hard-linked to the live OUT.
     shutil.rmtree(staging / BUNDLE, ignore_errors=True)
     (staging / OFFLINE).unlink(missing_ok=True)
-    command = [str(indexer.binary), "--site", str(staging), "--output-subdir", BUNDLE, "--quiet"]
+    view = _page_view(staging, pages) if pages is not None else staging
+    command = [str(indexer.binary), "--site", str(view), "--output-path", str(staging / BUNDLE), "--quiet"]
     if keep_index_url:
         command.append("--keep-index-url")
     try:
@@ -104,6 +113,9 @@ def index_site(site_dir: Path, staging: Path, language: str, keep_index_url: boo
         problems.add(PROBLEM_PATH, None, f"无法运行 Pagefind（{indexer.binary}）：{exc}",
                      f"cannot run Pagefind ({indexer.binary}): {exc}")
         raise SiteError(problems.errors, problems.warnings) from None
+    finally:
+        if view != staging:
+            shutil.rmtree(view, ignore_errors=True)
     if result.returncode != 0 or not (staging / BUNDLE / "pagefind.js").is_file():
         said = " ".join((result.stderr or result.stdout).split()[-40:]) or f"exit status {result.returncode}"
         problems.add(PROBLEM_PATH, None, f"生成搜索索引失败：{said}", f"building the search index failed: {said}")
@@ -113,6 +125,22 @@ def index_site(site_dir: Path, staging: Path, language: str, keep_index_url: boo
     if keep_index_url:
         (staging / OFFLINE).write_text(offline_js(staging), "utf-8")
     return problems.warnings
+
+
+def _page_view(staging: Path, pages: Iterable[str]) -> Path:
+    """A folder inside staging holding hard links to just `pages`, for Pagefind to read."""
+    view = staging / VIEW
+    shutil.rmtree(view, ignore_errors=True)
+    for rel in sorted(pages):
+        if rel.endswith(".html"):
+            target = safe_join(view, rel)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(safe_join(staging, rel), target)
+            except OSError:
+                shutil.copyfile(safe_join(staging, rel), target)
+    view.mkdir(exist_ok=True)
+    return view
 
 
 def indexed_pages(staging: Path) -> list[dict[str, Any]]:
