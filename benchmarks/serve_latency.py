@@ -34,8 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("BULLETIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-dev-shm-usage"]
-TOWNSHIP_RE = re.compile(r"^township:\s*(.+?)\s*$", re.M)
-SLUG_RE = re.compile(r"^slug:\s*([a-z0-9-]+)\s*$", re.M)
+TOWNSHIP_RE = re.compile(r"^township:\s*(.+?)\s*$", re.MULTILINE)
+SLUG_RE = re.compile(r"^slug:\s*([a-z0-9-]+)\s*$", re.MULTILINE)
 BUILD_LINE_RE = re.compile(r"用时|构建失败| in [0-9.]+ s$|build failed")
 
 
@@ -76,7 +76,7 @@ class Server:
                     self.messages.append((time.perf_counter(), json.loads(raw[6:])))
                     self.cond.notify_all()
 
-    def wait_message(self, after: int, limit: float = 600.0) -> tuple[float, dict[str, Any]]:
+    def wait_message(self, after: int, limit: float = 900.0) -> tuple[float, dict[str, Any]]:
         """The first event-stream message past index `after` that ends a build (reload or overlay)."""
         with self.cond:
             ok = self.cond.wait_for(lambda: len(self.messages) > after, limit)
@@ -100,7 +100,7 @@ class Server:
             self.proc.kill()
 
 
-def watch_disk(path: Path, started: threading.Event, result: list[float], limit: float = 10.0) -> None:
+def watch_disk(path: Path, started: threading.Event, result: list[float], limit: float = 900.0) -> None:
     """Record when `path` is replaced (new inode or size) after `started` is set."""
     try:
         before = path.stat()
@@ -182,11 +182,11 @@ def measure(label: str, site: Path, runs: int, browser: Any) -> None:
                     text = TOWNSHIP_RE.sub(f"township: {town}", original, count=1)
                 seen = len(server.messages)
                 go, disk = threading.Event(), []   # type: ignore[var-annotated]
-                poller = threading.Thread(target=watch_disk, args=(out_page, go, disk))
+                poller = threading.Thread(target=watch_disk, args=(out_page, go, disk), daemon=True)
                 poller.start()
                 time.sleep(0.05)
                 if page is not None:
-                    with page.expect_event("load", timeout=600_000):
+                    with page.expect_event("load", timeout=300_000):
                         t0 = time.perf_counter()
                         go.set()
                         case.write_text(text, encoding="utf-8")
@@ -199,7 +199,7 @@ def measure(label: str, site: Path, runs: int, browser: Any) -> None:
                 if message["lines"]:
                     raise SystemExit(f"the edit broke the build: {message['lines']}")
                 rows["signal"].append(when - t0)
-                poller.join(timeout=10)
+                poller.join(timeout=5)   # the page is on disk before the reload message
                 if disk:
                     rows["disk"].append(disk[0] - t0)
                 line = server.build_line(t0)
@@ -224,6 +224,7 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true", help="measure only the event stream, not Chromium")
     parser.add_argument("--keep", type=Path, default=None, help="build the sites here and keep them")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     work = args.keep or Path(tempfile.mkdtemp(prefix="bulletin-serve-bench-"))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{os.cpu_count()} CPUs, load average {load:.2f} at start (figures on a busy machine are slower)")

@@ -345,7 +345,8 @@ class Preview:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
+        host = host.decode() if isinstance(host, bytes) else str(host)
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}/"
 
     def _language(self) -> str:
@@ -360,7 +361,7 @@ class Preview:
 
     def rebuild(self, changed: list[str]) -> bool:
         """Build once; publish the result to open pages and print one line. True when it succeeded."""
-        from .pipeline import build   # imported late: `serve --help` stays fast
+        from .pipeline import build  # imported late: `serve --help` stays fast
         started = time.perf_counter()
         lang = self._language()
         text = _text(lang)
@@ -373,7 +374,7 @@ class Preview:
             lines = tuple(p.format() for p in exc.warnings + exc.problems)
             self._failed(when, what, lines, lang, len(exc.problems))
             return False
-        except Exception as exc:   # an internal bug must not stop the preview either
+        except Exception as exc:  # noqa: BLE001  (an internal bug must not stop the preview either)
             if self.debug:
                 traceback.print_exc()
             line = f"internal error: {type(exc).__name__}: {exc}; rerun with --debug for a traceback"

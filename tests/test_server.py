@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, case_text, make_site, run, tree_hash
+
 from generator.config import BuildOptions
 from generator.server import EVENTS_PATH, HTTPStatus, LiveState, Preview, inject, resolve
 
@@ -313,4 +313,4 @@ def test_cli_serves_then_stops_on_sigint(site: Path) -> None:
         finally:
             proc.kill()
     assert proc.returncode == 0 and err == ""
-    assert re.search(r"^\d\d:\d\d:\d\d 首次构建：写入 \d+ 个文件（共 \d+ 个），用时 \d+\.\d\d 秒$", out, re.M), out
+    assert re.search(r"^\d\d:\d\d:\d\d 首次构建：写入 \d+ 个文件（共 \d+ 个），用时 \d+\.\d\d 秒$", out, re.MULTILINE), out
