@@ -2,22 +2,15 @@
 overlay on every open page, and fixing it takes the overlay away."""
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import case_text, make_site   # tests/conftest.py (this folder's is the package's browser.conftest)
 from playwright.sync_api import Browser, Page, expect
 
 from generator.config import BuildOptions
 from generator.server import Preview
-
-# `conftest` names this folder's module here; the site helpers live in tests/conftest.py.
-_spec = importlib.util.spec_from_file_location("tests_conftest", Path(__file__).resolve().parent.parent / "conftest.py")
-assert _spec is not None and _spec.loader is not None
-_helpers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_helpers)
-case_text, make_site = _helpers.case_text, _helpers.make_site
 
 
 @pytest.fixture
