@@ -143,6 +143,7 @@ class DocCache:
         loaded = _read(self.path, self.fingerprint) if enabled else None
         self.entries: dict[str, tuple[Any, ...]] = loaded["docs"] if loaded else {}
         self.fresh: dict[str, tuple[Any, ...]] = {}
+        self.dirty = False
 
     def get(self, rel: str, size: int, mtime_ns: int) -> tuple[Any, Any] | None:
         entry = self.entries.get(rel)
@@ -153,9 +154,10 @@ class DocCache:
 
     def put(self, rel: str, size: int, mtime_ns: int, doc: Any, problems: tuple[Any, ...]) -> None:
         self.fresh[rel] = (size, mtime_ns, encode(doc), problems)
+        self.dirty = True
 
     def save(self) -> None:
-        if self.enabled and self.fresh != self.entries:
+        if self.enabled and (self.dirty or len(self.fresh) != len(self.entries)):
             _write(self.path, {"fingerprint": self.fingerprint, "docs": self.fresh})
 
 
@@ -186,6 +188,7 @@ class PageManifest:
         self.path = site_dir / CACHE_DIR / f"pages-{name}.marshal"
         self.fingerprint = code_fingerprint()
         self.out_dir = out_dir
+        self._out = str(out_dir) + os.sep
         loaded = _read(self.path, self.fingerprint) if enabled else None
         self.enabled = enabled
         self.entries: dict[str, tuple[str, str]] = loaded["jobs"] if loaded else {}
@@ -197,7 +200,7 @@ class PageManifest:
         if seen is None:
             return False
         try:
-            stat = os.stat(self.out_dir / rel)
+            stat = os.stat(self._out + rel)
         except OSError:
             return False
         return (stat.st_size, stat.st_mtime_ns) == seen
@@ -208,7 +211,7 @@ class PageManifest:
         stats = {}
         for _, rel in entries.values():
             try:
-                stat = os.stat(self.out_dir / rel)
+                stat = os.stat(self._out + rel)
             except OSError:
                 continue
             stats[rel] = (stat.st_size, stat.st_mtime_ns)

@@ -6,7 +6,9 @@ that lists the file system.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+from stat import S_ISREG
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -51,13 +53,30 @@ class Context:
 
 def discover(site_dir: Path) -> list[tuple[str, str]]:
     """(kind, site-relative path) of every content file, sorted so order never matters."""
-    found: list[tuple[str, str]] = []
+    return [(kind, rel) for kind, rel, _, _ in discover_with_stats(site_dir)]
+
+
+def discover_with_stats(site_dir: Path) -> list[tuple[str, str, int, int]]:
+    """(kind, site-relative path, size, mtime_ns) of every content file, sorted.
+
+    Plain os.walk on strings: on 10,000 files pathlib's rglob costs more than the build.
+    Hidden files and folders are skipped.
+    """
+    found: list[tuple[str, str, int, int]] = []
+    base = str(site_dir)
     for kind in KINDS:
-        root = site_dir / "content" / kind
-        if root.is_dir():
-            for path in root.rglob("*.md"):
-                if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts):
-                    found.append((kind, path.relative_to(site_dir).as_posix()))
+        root = os.path.join(base, "content", kind)
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            rel_folder = os.path.relpath(folder, base).replace(os.sep, "/")
+            for name in names:
+                if name.endswith(".md") and not name.startswith("."):
+                    try:
+                        stat = os.stat(os.path.join(folder, name))
+                    except OSError:
+                        continue
+                    if S_ISREG(stat.st_mode):
+                        found.append((kind, f"{rel_folder}/{name}", stat.st_size, stat.st_mtime_ns))
     return sorted(found)
 
 

@@ -17,7 +17,7 @@ from typing import Callable
 from . import links, privacy, urls, writer
 from .config import BuildOptions, load_config
 from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache
-from .content import Context, discover, parse_document
+from .content import Context, discover_with_stats, parse_document
 from .errors import Problem, Problems, SiteError
 from .model import Case, Document, Page, Report, Site
 from .places import load_places
@@ -120,11 +120,10 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
     cache = DocCache(site_dir, _context_key(site_dir), enabled=opts.use_cache)
     docs: dict[str, Document] = {}
     misses: list[tuple[str, str, int, int]] = []
-    for kind, rel in discover(site_dir):
-        stat = os.stat(site_dir / rel)
-        hit = cache.get(rel, stat.st_size, stat.st_mtime_ns)
+    for kind, rel, size, mtime_ns in discover_with_stats(site_dir):
+        hit = cache.get(rel, size, mtime_ns)
         if hit is None:
-            misses.append((kind, rel, stat.st_size, stat.st_mtime_ns))
+            misses.append((kind, rel, size, mtime_ns))
             continue
         doc, found = hit
         problems.extend(Problem(*p) for p in found)

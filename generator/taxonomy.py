@@ -4,6 +4,7 @@ cases by township / topic / stage / year. Pure.
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import zip_longest
 from dataclasses import dataclass
 
 from .errors import Problems, suggestion
@@ -74,12 +75,17 @@ class Index:
 
 def _add_neighbours(picked: list[str], slugs: tuple[str, ...], at: int, limit: int) -> None:
     """Append the slugs nearest to position `at` in `slugs`, newer first, until `picked` holds `limit`."""
-    step = 1
-    while len(picked) < limit and (at - step >= 0 or at + step < len(slugs)):
-        for i in (at - step, at + step):
-            if 0 <= i < len(slugs) and len(picked) < limit and slugs[i] not in picked:
-                picked.append(slugs[i])
-        step += 1
+    want = limit - len(picked)
+    if want <= 0:
+        return
+    newer = slugs[max(0, at - limit):at][::-1]
+    older = slugs[at + 1:at + 1 + limit]
+    for pair in zip_longest(newer, older):
+        for slug in pair:
+            if slug is not None and slug not in picked:
+                picked.append(slug)
+                if len(picked) >= limit:
+                    return
 
 
 def build_index(site: Site) -> Index:
