@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import case_text, make_site   # tests/conftest.py (this folder's is the package's browser.conftest)
+from conftest import case_text, make_site  # tests/conftest.py (this folder's is the package's browser.conftest)
 from playwright.sync_api import Browser, Page, expect
 
 from generator.config import BuildOptions
