@@ -66,11 +66,16 @@ def write_in_order(root: Path, files: dict[str, str], order: list[str]) -> Path:
 
 
 class _ShuffledScandir:
+    """Like os.scandir's iterator (os.walk calls next() on it), in a shuffled order."""
+
     def __init__(self, entries: list[os.DirEntry[str]]) -> None:
-        self.entries = entries
+        self.entries = iter(entries)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self.entries)
+        return self
+
+    def __next__(self) -> os.DirEntry[str]:
+        return next(self.entries)
 
     def __enter__(self) -> Self:
         return self
