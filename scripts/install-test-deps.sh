@@ -5,13 +5,6 @@
 set -e
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet -e '.[test]'
-# The search indexer: Pagefind 1.6.0 (extended) from npm, pinned by package-lock.json.
-if ! command -v npm >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
-fi
-npm ci --no-audit --no-fund --loglevel=error
 if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
   if [ "$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq

@@ -1,89 +1,276 @@
-"""/search/: the Pagefind index built into OUT, its filters, and clean failures of the indexer."""
+"""/search/: the static index built into OUT (generator/outputs/searchindex.py), read back here
+the way assets/search-engine.js reads it; incremental patches equal clean builds byte for byte."""
 from __future__ import annotations
 
 import json
-import os
-import stat
-import subprocess
+import random
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, case_text, make_site, run, tree_hash
+from conftest import case_text, make_site, run, tree_hash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator.errors import Problems
-from generator.outputs import search
+from generator.outputs import searchbuild
+from generator.outputs import searchindex as si
 
-BUNDLE = search.BUNDLE
-
-
-def fragments(out: Path) -> dict[str, dict]:
-    """URL → the record Pagefind stores for that page."""
-    return {page["url"]: page for page in search.indexed_pages(out)}
+CJK = "南干渠桥梁妈妈班卫生室支渠弹性工作凉泉乡庙南社区𠀀𪚥〇豈"
 
 
-def fake_indexer(tmp_path: Path, script: str) -> Path:
-    path = tmp_path / "fake_pagefind"
-    path.write_text("#!/bin/sh\n" + script + "\n")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
+def meta(out: Path) -> dict:
+    return json.loads((out / si.INDEX).read_text("utf-8"))
+
+
+def documents(out: Path) -> list[list[str]]:
+    """[url, title, date, text] of every document, by id."""
+    info = meta(out)
+    rows: list[list[str]] = []
+    for number in range((info["documents"] + info["chunk"] - 1) // info["chunk"]):
+        rows += json.loads((out / si.chunk_path(number)).read_text("utf-8"))
+    return rows
+
+
+def facets(out: Path, doc_id: int) -> dict[str, list[str]]:
+    info = meta(out)
+    wt, ws, wp = info["widths"]
+    row = (out / si.FACETS).read_bytes()[doc_id * (wt + ws + wp):(doc_id + 1) * (wt + ws + wp)]
+    township, stage = int.from_bytes(row[:wt], "little"), int.from_bytes(row[wt:wt + ws], "little")
+    bits = int.from_bytes(row[wt + ws:], "little")
+    values = info["facets"]
+    return {"township": [values["township"][township - 1]] if township else [],
+            "stage": [values["stage"][stage - 1]] if stage else [],
+            "topic": [t for k, t in enumerate(values["topic"]) if bits >> k & 1]}
+
+
+def search(out: Path, query: str) -> list[str]:
+    """URLs of the documents holding every query token, title hits first, then newest (as the engine)."""
+    shards = meta(out)["shards"]
+    lists = []
+    for token in si.query_tokens(query):
+        entries = si.parse_shard((out / si.shard_path(si.shard_of(token, shards))).read_bytes())
+        if token not in entries:
+            return []
+        lists.append([si.decode_ids(part) for part in entries[token]])
+    if not lists:
+        return []
+    ids = set.intersection(*(set(body) for body, _ in lists))
+    rank = sorted(ids, key=lambda i: (-sum(i in title for _, title in lists), i))
+    rows = documents(out)
+    return [rows[i][0] for i in rank]
 
 
 def test_build_writes_search_page_and_index(example_out: Path) -> None:
     assert (example_out / "search" / "index.html").is_file()
-    for name in ("pagefind.js", "pagefind-entry.json", "wasm.unknown.pagefind"):
-        assert (example_out / BUNDLE / name).is_file(), name
-    assert list((example_out / BUNDLE).glob("pagefind.zh-cn_*.pf_meta")), "the index is in Chinese"
-    # Pagefind's own UIs are never loaded by /search/, so they are not shipped.
-    for name in search.UNUSED_FILES:
-        assert not (example_out / BUNDLE / name).exists(), name
+    info = meta(example_out)
+    assert info["documents"] == len(documents(example_out)) == 11
+    assert {p.name for p in (example_out / "search").iterdir()} == {"index.html", "index.json", "facets.bin", "shards", "docs"}
+    assert sorted(p.name for p in (example_out / "search" / "shards").iterdir()) == [f"{n}.bin" for n in range(info["shards"])]
+    assert not (example_out / "search" / "pagefind").exists()
 
 
-def test_index_holds_cases_reports_and_pages_only(example_out: Path) -> None:
-    urls = set(fragments(example_out))
-    assert "/cases/liangquan-bridge/" in urls and "/cases/yangzi-mama-ban/" in urls
-    assert "/reports/county-consultation-roundup/" in urls
-    assert {"/about/", "/how-to-raise/"} <= urls
-    # Listings, the home page and drafts are not search results.
-    assert not any(u.startswith(("/townships/", "/topics/", "/stages/", "/search/")) or u == "/" for u in urls)
-    assert "/cases/huayang-convener/" not in urls
+def test_index_holds_cases_reports_and_pages_newest_first(example_out: Path) -> None:
+    rows = documents(example_out)
+    urls = [row[0] for row in rows]
+    assert {"cases/liangquan-bridge/", "cases/yangzi-mama-ban/", "reports/county-consultation-roundup/",
+            "about/", "how-to-raise/"} <= set(urls)
+    assert not any(u.startswith(("townships/", "topics/", "stages/", "search/")) or u == "" for u in urls)
+    assert "cases/huayang-convener/" not in urls, "a draft is not indexed"
+    dated = [row[2] for row in rows if row[2]]
+    assert dated == sorted(dated, reverse=True) and not any(row[2] for row in rows[len(dated):]), "newest first, undated last"
 
 
-def test_case_records_carry_filters_and_meta(example_out: Path) -> None:
-    bridge = fragments(example_out)["/cases/liangquan-bridge/"]
-    assert bridge["filters"] == {"township": ["liangquan"], "stage": ["resolved"], "topic": ["transport"]}
-    assert bridge["meta"]["title"] == "南干渠上架起新桥，凉泉乡两村群众出行恢复畅通"
-    assert bridge["meta"]["date"] == "2021-06"
-    assert "南干渠" in bridge["content"].replace("\u200b", "")  # Pagefind marks its word cuts with U+200B
-    road = fragments(example_out)["/cases/zaojia-road-oversight/"]
-    assert sorted(road["filters"]["topic"]) == ["construction-oversight", "transport"]
+def test_case_records_carry_filters_text_and_facts(example_out: Path) -> None:
+    rows = documents(example_out)
+    bridge = next(i for i, row in enumerate(rows) if row[0] == "cases/liangquan-bridge/")
+    _, title, date, text = rows[bridge]
+    assert title == "南干渠上架起新桥，凉泉乡两村群众出行恢复畅通" and date == "2021-06"
+    assert text.startswith("在南干渠新建桥梁接通边道")  # the outcome, then the body without Markdown
+    assert "## " not in text and "**" not in text and "](" not in text
+    assert "韩店村" in text and "储琳" in text and "交通出行" in text  # villages, convener, topic from the front matter
+    assert facets(example_out, bridge) == {"township": ["liangquan"], "stage": ["resolved"], "topic": ["transport"]}
+    road = next(i for i, row in enumerate(rows) if row[0] == "cases/zaojia-road-oversight/")
+    assert facets(example_out, road)["topic"] == ["construction-oversight", "transport"]
+    report = next(i for i, row in enumerate(rows) if row[0].startswith("reports/"))
+    assert facets(example_out, report) == {"township": [], "stage": [], "topic": []}
 
 
-def test_search_page_lists_filters_and_loads_only_local_files(example_out: Path) -> None:
+@pytest.mark.parametrize(("query", "first"), [
+    ("桥梁", "cases/liangquan-bridge/"), ("南干渠", "cases/liangquan-bridge/"), ("韩店村", "cases/liangquan-bridge/"),
+    ("妈妈班", "cases/yangzi-mama-ban/"), ("弹性工作", "cases/yangzi-mama-ban/"), ("庙南社区", "cases/miaonan-canal/"),
+    ("卫生室", "cases/saikou-clinic-inspection/"), ("凉泉乡 桥梁", "cases/liangquan-bridge/"),
+])
+def test_queries_find_their_case_first(example_out: Path, query: str, first: str) -> None:
+    assert search(example_out, query)[0] == first
+
+
+def test_a_query_needs_every_piece(example_out: Path) -> None:
+    assert search(example_out, "火星基地") == []
+    assert search(example_out, "桥梁 妈妈班") == []
+    assert len(search(example_out, "委员")) > 10
+
+
+def test_search_page_points_at_the_index_and_loads_only_local_files(example_out: Path) -> None:
     html = (example_out / "search" / "index.html").read_text("utf-8")
-    assert 'data-bundle="../search/pagefind/"' in html and 'data-root="../"' in html
-    assert '<option value="liangquan">凉泉乡</option>' in html
-    assert '<optgroup label="望江县">' in html
-    assert '<option value="transport">交通出行</option>' in html
-    assert '<option value="resolved">已办结</option>' in html
+    assert 'data-bundle="../search/"' in html and 'data-engine="../assets/search-engine.js"' in html
+    assert 'data-root="../"' in html
+    assert '<option value="liangquan">凉泉乡</option>' in html and '<optgroup label="望江县">' in html
+    assert '<option value="transport">交通出行</option>' in html and '<option value="resolved">已办结</option>' in html
     assert '<option value="huayang">' not in html, "a township with no published case is not offered"
     assert 'src="../assets/search.js"' in html
     assert "http://" not in html.split("<main")[1] and "https://" not in html.split("<main")[1]
-    assert (example_out / "assets" / "search.js").is_file() and (example_out / "assets" / "search.css").is_file()
+    for name in ("search.js", "search-engine.js", "search.css"):
+        assert (example_out / "assets" / name).is_file()
+    engine = (example_out / "assets" / "search-engine.js").read_text("utf-8")
+    assert "http" not in engine.replace("https://", "").split("*/", 1)[1].replace("response", ""), "no other host"
 
 
-def test_chosen_pagefind_is_the_npm_release() -> None:
-    indexer = search.find_indexer(REPO, Problems())
-    assert indexer is not None and indexer.preferred, "run `npm ci` (see README)"
-    version = subprocess.run([str(indexer.binary), "--version"], capture_output=True, text=True, check=True).stdout
-    pinned = json.loads((REPO / "package.json").read_text())["dependencies"]["pagefind"]
-    assert version.split() == ["pagefind", pinned]
+def test_markdown_is_stripped_without_rendering() -> None:
+    body = ("## 背景\n\n> 引用 **粗体** 和 [南干渠架桥](case:liangquan-bridge)，![图片说明](a.png)\n"
+            "1. 第一条\n- 项目 `代码`\n\n| 表 | 格 |\n|---|---|\n<b>标签</b> &amp; \\*星号\\* <!-- 注释 -->\n"
+            "[参考]: https://example.org/\n")
+    assert si.plain(body) == "背景 引用 粗体 和 南干渠架桥，图片说明 第一条 项目 代码 表 格 标签 & 星号"
+
+
+def test_tokens_are_cjk_characters_bigrams_and_words() -> None:
+    assert si.tokens("南干渠，Bridge２０２１") == {"南", "干", "渠", "南干", "干渠", "bridge2021"}
+    assert si.tokens("桥 梁") == {"桥", "梁"}, "no bigram across a break"
+    assert si.query_tokens("南干渠") == {"南干", "干渠"} and si.query_tokens("桥") == {"桥"}
+    assert si.query_tokens("ＰＭ2.5 治理") == {"pm2", "5", "治理"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 70000), unique=True, max_size=300))
+def test_id_lists_round_trip_and_numpy_encodes_the_same_bytes(ids: list[int]) -> None:
+    ids.sort()
+    data = si.encode_ids(ids)
+    assert si.decode_ids(data) == ids
+    np = pytest.importorskip("numpy")
+    doc_bits = 17
+    lists = searchbuild._Lists(np.array([(5 << doc_bits) | i for i in ids], dtype=np.uint64), doc_bits)
+    assert (lists.encoded(0) if ids else b"\x00") == data
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet=CJK + "aZ9_é①（），。 ·…\u3000ａ", min_size=0, max_size=30), min_size=1, max_size=8))
+def test_numpy_build_equals_the_plain_python_build(texts: list[str]) -> None:
+    class Doc:
+        when = None
+        digest = "x"
+        def __init__(self, n: int) -> None:
+            self.title = texts[n][:5]
+    recs = [si.Record(f"p{n}/", Doc(n)) for n in range(len(texts))]  # type: ignore[arg-type]
+    shards = si.shard_count(len(recs))
+    got: dict[str, dict[int, bytes]] = {"small": {}, "numpy": {}}
+    for name, build in (("small", si.small_shards), ("numpy", searchbuild.build_shards)):
+        chunks: dict[int, bytes] = {}
+        out = build(recs, lambda doc: texts[recs.index(next(r for r in recs if r.doc is doc))],  # type: ignore[arg-type]
+                    chunks.__setitem__, None, shards, 4)
+        got[name] = dict(out) | {-1 - n: data for n, data in chunks.items()}
+    assert got["numpy"] == got["small"]
+
+
+def test_shard_hash_is_spread_and_stable() -> None:
+    assert si.shard_of("桥梁", 256) == si.shard_of("桥梁", 256)
+    counts = [0] * 16
+    for a in "南干渠桥梁妈妈班卫生室支渠弹性工作":
+        for b in "凉泉乡庙南社区委员协商群众":
+            counts[si.shard_of(a + b, 16)] += 1
+    assert min(counts) > 0
 
 
 def test_index_is_byte_identical_across_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = make_site(tmp_path / "site", {"content/cases/a.md": case_text(body="南干渠上新建桥梁。")})
     assert run(["build", str(site), "-o", str(tmp_path / "one"), "--jobs", "1"], capsys)[0] == 0
-    assert run(["build", str(site), "-o", str(tmp_path / "two"), "--jobs", "1"], capsys)[0] == 0
+    assert run(["build", str(site), "-o", str(tmp_path / "two"), "--jobs", "1", "--no-cache"], capsys)[0] == 0
     assert tree_hash(tmp_path / "one" / "search") == tree_hash(tmp_path / "two" / "search")
+
+
+def many_cases(n: int, seed: int = 7) -> dict[str, str]:
+    rng = random.Random(seed)
+    words = ["桥梁", "支渠", "卫生室", "路灯", "妈妈班", "食堂", "清淤", "委员", "群众", "协商", "Wi-Fi", "5G"]
+    return {f"content/cases/c{i:03d}.md": case_text(
+        title=f"第{i}号{rng.choice(words)}协商", slug=f"c{i:03d}", date=f"20{10 + i % 12}-0{1 + i % 9}-1{i % 10}",
+        township=rng.choice(["凉泉乡", "赛口镇"]), status=rng.choice(["raised", "resolved"]),
+        body="\n\n".join("".join(rng.choices(words, k=12)) for _ in range(3))) for i in range(n)}
+
+
+def set_field(site: Path, rel: str, key: str, value: str) -> None:
+    """Rewrite one front matter line of a content file."""
+    path = site / rel
+    lines = [f"{key}: {value}" if line.startswith(f"{key}: ") else line for line in path.read_text("utf-8").split("\n")]
+    path.write_text("\n".join(lines), "utf-8")
+
+
+@pytest.mark.parametrize("change", ["body", "title", "stage", "township", "nothing"])
+def test_warm_build_after_an_edit_equals_a_cold_build(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str) -> None:
+    site = make_site(tmp_path / "site", many_cases(130))
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    rel = "content/cases/c017.md"
+    doc_id, old = next((i, row) for i, row in enumerate(documents(out)) if row[0] == "cases/c017/")
+    if change == "body":
+        with open(site / rel, "a", encoding="utf-8") as f:
+            f.write("\n新增：光伏车棚和雨污分流，Solar 2025。\n")
+    elif change == "title":
+        set_field(site, rel, "title", "第十七号光伏车棚协商")
+    elif change == "stage":
+        set_field(site, rel, "status", "adopted")
+    elif change == "township":
+        set_field(site, rel, "township", "赛口镇" if "凉泉乡" in (site / rel).read_text("utf-8") else "凉泉乡")
+    before = {p: p.stat().st_mtime_ns for p in (out / "search").rglob("*") if p.is_file()}
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    assert list((site / ".cache").glob("search-*.marshal")), "the index state is kept for the next build"
+    clean = tmp_path / "clean"
+    assert run(["build", str(site), "-o", str(clean), "--jobs", "1", "--no-cache"], capsys)[0] == 0
+    assert tree_hash(out / "search") == tree_hash(clean / "search")
+    rewritten = {p.relative_to(out).as_posix() for p in (out / "search").rglob("*")
+                 if p.is_file() and before.get(p) != p.stat().st_mtime_ns}
+    new = next(row for row in documents(out) if row[0] == "cases/c017/")
+    touched = si.tokens(f"{old[1]} {old[3]}") ^ si.tokens(f"{new[1]} {new[3]}")
+    assert {r for r in rewritten if r.startswith("search/shards/")} == {
+        si.shard_path(si.shard_of(t, meta(out)["shards"])) for t in touched}, "only the shards of changed tokens"
+    assert {r for r in rewritten if r.startswith("search/docs/")} == (set() if old == new else {si.chunk_path(doc_id // si.CHUNK)})
+    assert ("search/index.json" in rewritten) == (change != "nothing"), "the stamp changes with the content"
+    assert ("search/facets.bin" in rewritten) == (change in ("stage", "township"))
+    assert meta(out)["shards"] == 4
+    if change == "body":
+        assert search(out, "光伏车棚") == ["cases/c017/"] and search(out, "solar 2025") == ["cases/c017/"]
+    if change == "title":
+        assert search(out, "光伏车棚") == ["cases/c017/"] and search(out, "第17号") == []
+
+
+def test_adding_removing_and_redating_rebuild_the_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", many_cases(30))
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    steps = [lambda: (site / "content/cases/new.md").write_text(
+                 case_text(title="新加的幸福食堂", slug="new", date="2015-01-01", body="幸福食堂开张。"), "utf-8"),
+             lambda: (site / "content/cases/c003.md").unlink(),
+             lambda: set_field(site, "content/cases/c009.md", "date", "2023-05-05")]
+    for step in steps:
+        step()
+        assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+        shutil.rmtree(clean, ignore_errors=True)
+        assert run(["build", str(site), "-o", str(clean), "--no-cache"], capsys)[0] == 0
+        assert tree_hash(out / "search") == tree_hash(clean / "search")
+    assert search(out, "幸福食堂") == ["cases/new/"]
+    assert "cases/c003/" not in [row[0] for row in documents(out)]
+    assert documents(out)[0][0] == "cases/c009/", "re-dated to the newest"
+
+
+def test_a_hand_edited_index_file_is_not_trusted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", many_cases(20))
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    good = tree_hash(out / "search")
+    shard = out / si.shard_path(0)
+    data = shard.read_bytes()
+    shard.unlink()
+    shard.write_bytes(data[:-1])
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    assert tree_hash(out / "search") == good
 
 
 def test_index_links_sites_get_index_html_urls_and_offline_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,13 +279,13 @@ def test_index_links_sites_get_index_html_urls_and_offline_data(tmp_path: Path, 
         "content/cases/a.md": case_text(body="南干渠上新建<b>桥梁</b>。")})
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    assert "/cases/bridge/index.html" in fragments(out)
-    script = (out / search.OFFLINE).read_text("utf-8")
+    assert search(out, "桥梁") == ["cases/bridge/index.html"]
+    script = (out / si.OFFLINE).read_text("utf-8")
     assert script.startswith("window.bulletinOffline = ") and script.endswith(";\n")
     [record] = json.loads(script[len("window.bulletinOffline = "):-2])
     assert record["url"] == "cases/bridge/index.html" and record["title"] == "南干渠新架桥梁"
     assert record["filters"] == {"township": ["liangquan"], "stage": ["resolved"], "topic": ["transport"]}
-    assert "南干渠上新建桥梁。" in record["text"] and "\u200b" not in record["text"]
+    assert "南干渠上新建 桥梁 。" in record["text"]
     assert 'data-offline="../search/offline.js"' in (out / "search" / "index.html").read_text("utf-8")
 
 
@@ -106,98 +293,21 @@ def test_offline_data_goes_when_index_links_is_turned_off(tmp_path: Path, capsys
     site = make_site(tmp_path / "site", {"site.yaml": "title: 测试\nindex_links: true\n", "content/cases/a.md": case_text()})
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    assert (out / search.OFFLINE).is_file()
+    assert (out / si.OFFLINE).is_file()
     (site / "site.yaml").write_text("title: 测试\n", "utf-8")
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    assert not (out / search.OFFLINE).exists()
-    assert "/cases/bridge/" in fragments(out)
+    assert not (out / si.OFFLINE).exists()
+    assert search(out, "桥梁") == ["cases/bridge/"]
 
 
 def test_sites_served_over_http_get_no_offline_data(example_out: Path) -> None:
-    assert not (example_out / search.OFFLINE).exists()
+    assert not (example_out / si.OFFLINE).exists()
     assert "data-offline" not in (example_out / "search" / "index.html").read_text("utf-8")
 
 
-def test_missing_indexer_fails_the_build_and_leaves_out_alone(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text()})
+def test_a_site_with_no_documents_gets_an_empty_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {})
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    before = tree_hash(out)
-    (site / "content" / "cases" / "b.md").write_text(case_text(title="另一件事", slug="other"), "utf-8")
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "nowhere" / "pagefind_extended"))
-    code, _, err = run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)
-    assert code == 1
-    assert err.strip() == f"pagefind: 环境变量 PAGEFIND_BINARY_PATH 指向的文件不存在：{tmp_path / 'nowhere' / 'pagefind_extended'}"
-    assert tree_hash(out) == before
-    assert not list(tmp_path.glob(".out.staging-*")), "the staging folder is removed"
-
-
-def test_failing_indexer_is_reported_in_the_site_language(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    site = make_site(tmp_path / "site", {
-        "site.yaml": "title: Test\nbase_url: https://example.org/\nlanguage: en\n",
-        "content/cases/a.md": case_text()})
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake_indexer(tmp_path, "echo 'Error: disk full' >&2; exit 3")))
-    code, _, err = run(["build", str(site), "-o", str(tmp_path / "out"), "--jobs", "1"], capsys)
-    assert code == 1
-    assert err.strip() == "pagefind: building the search index failed: Error: disk full"
-    assert not (tmp_path / "out").exists()
-
-
-def test_indexer_that_writes_nothing_is_a_failure(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text()})
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake_indexer(tmp_path, "exit 0")))
-    code, _, err = run(["build", str(site), "-o", str(tmp_path / "out"), "--jobs", "1"], capsys)
-    assert code == 1 and err.startswith("pagefind: 生成搜索索引失败")
-
-
-def test_no_indexer_anywhere_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
-    monkeypatch.setattr(search, "candidate_binaries", lambda site_dir: [tmp_path / "none"])
-    monkeypatch.setitem(__import__("sys").modules, "pagefind_bin_extended", None)  # as if not pip-installed
-    problems = Problems()
-    assert search.find_indexer(tmp_path, problems) is None
-    assert [p.format() for p in problems.errors] == [
-        ("pagefind: 找不到生成搜索索引的 Pagefind（extended 版）；请在 bulletin 源码目录运行 npm ci，"
-         "或设置环境变量 PAGEFIND_BINARY_PATH 指向 pagefind_extended")]
-
-
-def test_pypi_pagefind_is_a_fallback_with_a_warning(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("pagefind_bin_extended")
-    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
-    monkeypatch.setattr(search, "candidate_binaries", lambda site_dir: [tmp_path / "none"])
-    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text()})
-    code, _, err = run(["build", str(site), "-o", str(tmp_path / "out"), "--jobs", "1"], capsys)
-    assert code == 0
-    assert err.startswith("pagefind: warning: 正在使用 PyPI 版 Pagefind") and "npm ci" in err
-    assert (tmp_path / "out" / BUNDLE / "pagefind.js").is_file()
-
-
-def test_npm_binary_is_found_beside_the_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
-    first = search.candidate_binaries(tmp_path)[0]
-    assert first.parent.parent.parent.parent == tmp_path / "node_modules"
-    first.parent.mkdir(parents=True)
-    first.write_text("#!/bin/sh\n")
-    found = search.find_indexer(tmp_path, Problems())
-    assert found == search.Indexer(first, True)
-    assert os.path.basename(first).startswith("pagefind_extended")
-
-
-def test_only_the_pages_of_this_build_are_indexed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # An incremental build stages into the last build's tree, whose removed pages go only at the swap.
-    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text()})
-    out = tmp_path / "out"
-    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    produced = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
-    stale = out / "cases" / "removed" / "index.html"
-    stale.parent.mkdir()
-    stale.write_text('<html lang="zh-CN"><body><main data-pagefind-body><h1>已删除的案例</h1></main></body></html>', "utf-8")
-    search.index_site(site, out, "zh-CN", pages=produced)
-    assert set(fragments(out)) == {"/cases/bridge/"}
-    assert not (out / search.VIEW).exists()
-    search.index_site(site, out, "zh-CN")
-    assert set(fragments(out)) == {"/cases/bridge/", "/cases/removed/"}
+    assert meta(out)["documents"] == 0 and (out / si.shard_path(0)).read_bytes() == b""
+    assert search(out, "桥梁") == []

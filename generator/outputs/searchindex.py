@@ -30,13 +30,14 @@ import os
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import urls
 from ..cache import CACHE_DIR, _read, _write, code_fingerprint
-from ..model import Case, Document, Page, Report, Site
+from ..model import Case, Document, Report, Site
 
 if TYPE_CHECKING:
     from ..writer import Transaction
@@ -52,6 +53,7 @@ DOCS_PER_SHARD = 64    # S is the power of two that keeps about this many docume
 WORD_MAX = 40          # longer Latin words are cut to this many characters
 BATCH = 2048           # documents tokenised at a time (a multiple of CHUNK)
 PATCH_LIMIT = 200      # more changed documents than this: rebuild, it is as fast
+NUMPY_FROM = 2000      # smaller sites are indexed in plain Python (numpy takes longer to import)
 
 # -- text and tokens ------------------------------------------------------------------
 
@@ -61,12 +63,12 @@ _CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
 _WORD = re.compile(f"[^\\W_{_CJK_CLASS}]+")
 # (pattern, replacement, a string the text must hold for the pattern to apply at all)
 _MARKUP = (
-    (re.compile(r"<!--.*?-->", re.S), " ", "<!--"),
-    (re.compile(r"^ {0,3}(?:```|~~~).*$", re.M), " ", ""),                 # code fences (the code stays)
-    (re.compile(r"^ {0,3}\[[^\]\n]+\]:.*$", re.M), " ", "]:"),             # link definitions
+    (re.compile(r"<!--.*?-->", re.DOTALL), " ", "<!--"),
+    (re.compile(r"^ {0,3}(?:```|~~~).*$", re.MULTILINE), " ", ""),                 # code fences (the code stays)
+    (re.compile(r"^ {0,3}\[[^\]\n]+\]:.*$", re.MULTILINE), " ", "]:"),             # link definitions
     (re.compile(r"!?\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])"), r"\1", "]"),  # links, images: their text
     (re.compile(r"<[A-Za-z/!][^>\n]*>"), " ", "<"),                          # HTML tags
-    (re.compile(r"^[ \t]*(?:#{1,6}|(?:>[ \t]*)+|[-*+]|\d{1,9}[.)])(?=[ \t]|$)", re.M), " ", ""),  # block marks
+    (re.compile(r"^[ \t]*(?:#{1,6}|(?:>[ \t]*)+|[-*+]|\d{1,9}[.)])(?=[ \t]|$)", re.MULTILINE), " ", ""),  # block marks
     (re.compile(r"\\([!-/:-@\[-`{-~])"), r"\1", "\\"),                       # backslash escapes
     (re.compile(r"[*_`~|]+|-{3,}|={3,}|[\x00-\x20\x7f]+"), " ", ""),         # emphasis, rules, table bars, space
 )
@@ -433,11 +435,12 @@ def _put(tx: Transaction, rel: str, data: bytes, written: set[str], placed: set[
 def _build(recs: list[Record], keys: list[tuple[str, str]], facets: Facets, site: Site, site_fp: str,
            tx: Transaction, jobs: int) -> Bundle:
     """The whole index, from every document."""
-    from . import searchbuild  # numpy: imported only when the whole index is made
+    from . import searchbuild  # numpy: imported only when a large index is made anew
     written: set[str] = set()
     texts: list[str] | None = [] if site.config.index_links else None
-    shards = searchbuild.build_shards(recs, Texts(site), lambda n, data: _put(tx, chunk_path(n), data, written),
-                                      texts, shard_count(len(recs)), BATCH, jobs)
+    build = searchbuild.build_shards if len(recs) >= NUMPY_FROM else small_shards
+    shards = build(recs, Texts(site), lambda n, data: _put(tx, chunk_path(n), data, written),
+                   texts, shard_count(len(recs)), BATCH, jobs)
     for number, data in shards:
         _put(tx, shard_path(number), data, written)
     _put(tx, FACETS, facets.rows(recs), written)
@@ -445,6 +448,30 @@ def _build(recs: list[Record], keys: list[tuple[str, str]], facets: Facets, site
     if texts is not None:
         _put(tx, OFFLINE, offline_js(recs, texts), written)
     return Bundle(all_files(len(recs), texts is not None), written, "cold")
+
+
+def small_shards(recs: list[Record], text_of: Texts, put_chunk: Callable[[int, bytes], None], texts: list[str] | None,
+                 shards: int, batch: int = 0, jobs: int = 1) -> Iterator[tuple[int, bytes]]:
+    """searchbuild.build_shards() in plain Python, for small sites (and as its reference in tests)."""
+    body: dict[str, list[int]] = {}
+    title: dict[str, list[int]] = {}
+    rows = []
+    for i, r in enumerate(recs):
+        text = text_of(r.doc)
+        rows.append([r.url, r.title, r.date, text])
+        if texts is not None:
+            texts.append(text)
+        for token in tokens(f"{r.title} {text}"):
+            body.setdefault(token, []).append(i)
+        for token in tokens(r.title):
+            title.setdefault(token, []).append(i)
+    for c in range(0, len(rows), CHUNK):
+        put_chunk(c // CHUNK, chunk_json(rows[c:c + CHUNK]))
+    entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(shards)]
+    for token, ids in body.items():
+        entries[shard_of(token, shards)][token] = (encode_ids(ids), encode_ids(title.get(token, [])))
+    for number, found in enumerate(entries):
+        yield number, join_shard(found)
 
 
 def _unchanged(out_dir: Path, stats: dict[str, tuple[int, int]]) -> bool:

@@ -42,7 +42,7 @@ def test_mama_ban_finds_the_yangzi_case_first(open_page) -> None:  # type: ignor
 
 
 def test_compound_place_name_is_found(open_page) -> None:  # type: ignore[no-untyped-def]
-    # PyPI's Pagefind 1.5.2 finds nothing for 南干渠; 1.6.0 and the exact-phrase-first ranking put it on top.
+    # A compound place name: two bigrams (南干, 干渠); the bridge case has both in its title, so it comes first.
     page, _ = open_page("search/?q=南干渠")
     expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/liangquan-bridge/$"))
 
@@ -118,9 +118,35 @@ def test_search_from_local_files_with_index_links(open_page, serve_folder, site_
     link.click()
     expect(page.locator("h1")).to_contain_text("南干渠")
     assert watch.foreign == [] and watch.errors == []
-    with serve_folder(out) as root:  # the same build on a web server searches with Pagefind
+    with serve_folder(out) as root:  # the same build on a web server searches with the index
         page, _ = open_page("search/index.html?q=妈妈班", base=root)
         expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", "/cases/yangzi-mama-ban/index.html")
+
+
+def test_the_engine_cuts_and_hashes_queries_like_the_build(open_page) -> None:  # type: ignore[no-untyped-def]
+    from generator.outputs import searchindex
+    samples = ["南干渠", "桥", "ＰＭ2.5 治理", "Wi-Fi 覆盖率", "𠀀𪚥字", "豈〇年", "Ｂｒｉｄｇｅ２０２１", "①号", "ÉCOLE école",
+               "x" * 50, "妈妈班（弹性）…", ""]
+    page, _ = open_page("search/")
+    got = page.evaluate("""async (samples) => {
+        const engine = await import(new URL("../assets/search-engine.js", location.href).href);
+        return samples.map(s => engine.queryTokens(s).map(t => [t, engine.shardOf(t, 256), engine.shardOf(t, 1)]));
+    }""", samples)
+    for sample, pieces in zip(samples, got):
+        assert {t for t, _, _ in pieces} == searchindex.query_tokens(sample), sample
+        assert all(shard == searchindex.shard_of(t, 256) and one == 0 for t, shard, one in pieces), sample
+
+
+def test_excerpt_marks_hits_in_the_text_as_written(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, _ = open_page("search/")
+    got = page.evaluate("""async () => {
+        const engine = await import(new URL("../assets/search-engine.js", location.href).href);
+        return [engine.excerpt("Ｂｒｉｄｇｅ与<桥梁>", "bridge 桥梁"), engine.excerpt("甲".repeat(200) + "南干渠", "南干渠"),
+                engine.excerpt("南干 渠", "南干渠")];
+    }""")
+    assert got[0] == "<mark>Ｂｒｉｄｇｅ</mark>与&lt;<mark>桥梁</mark>&gt;"
+    assert got[1] == "…" + "甲" * 20 + "<mark>南干渠</mark>"
+    assert got[2] == "<mark>南干</mark> 渠", "the pieces are marked when the whole query is not in the text"
 
 
 def test_more_results_come_ten_at_a_time(open_page) -> None:  # type: ignore[no-untyped-def]

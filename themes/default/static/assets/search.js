@@ -1,4 +1,4 @@
-/* Search page: runs Pagefind (search/pagefind/, built by `bulletin build`) in the browser.
+/* Search page: runs assets/search-engine.js over the index in search/ (built by `bulletin build`) in the browser.
    The query and filters live in the URL (?q=桥梁&township=liangquan) so a result list can be shared.
    Everything loads from this site; links are relative, so the site works under any base path. */
 (function () {
@@ -41,9 +41,9 @@
     return node;
   }
 
-  // Opened as local files (file://, a USB stick), browsers refuse the index downloads Pagefind needs;
+  // Opened as local files (file://, a USB stick), browsers refuse the module and index downloads search needs;
   // a site built with `index_links: true` also ships search/offline.js, every page's text in one script,
-  // searched here by plain substring match (exact for Chinese), with the same result shape as Pagefind.
+  // searched here by plain substring match (exact for Chinese), with the same result shape as the engine.
   function offlineEngine() {
     return new Promise(function (resolve, reject) {
       var script = document.createElement("script");
@@ -118,10 +118,10 @@
       engine.catch(function () { engine = null; });
     }
     if (!engine) {
-      engine = import(bundle + "pagefind.js").then(function (pagefind) {
-        return pagefind.options({ baseUrl: root.pathname, excerptLength: 40 })
-          .then(function () { return pagefind.init(); })
-          .then(function () { return pagefind; });
+      engine = import(new URL(form.getAttribute("data-engine"), location.href).href).then(function (index) {
+        return index.options({ bundlePath: bundle, baseUrl: root.pathname })
+          .then(function () { return index.init(); })
+          .then(function () { return index; });
       });
       engine.catch(function () { engine = null; });
     }
@@ -165,7 +165,7 @@
     });
   }
 
-  // Pagefind's excerpt is HTML with <mark> around the hits: keep the text and the marks, nothing else.
+  // The engine's excerpt is HTML with <mark> around the hits: keep the text and the marks, nothing else.
   function excerpt(html) {
     var holder = document.createElement("template");
     holder.innerHTML = html;
@@ -174,7 +174,7 @@
       paragraph.appendChild(node.nodeName === "MARK" ? element("mark", "", node.textContent)
                                                      : document.createTextNode(node.textContent));
     });
-    var first = paragraph.firstChild;  // Pagefind joins blocks with ". "; an excerpt may start on one
+    var first = paragraph.firstChild;  // an excerpt that starts at the text's start may start on punctuation
     if (first && first.nodeType === 3) { first.textContent = first.textContent.replace(/^[\s.,;:，。；：]+/, ""); }
     return paragraph;
   }
@@ -228,23 +228,6 @@
     });
   }
 
-  // Pagefind ranks by the words a query is cut into, so 韩店村 (韩 + 店村) can rank pages that hold the
-  // pieces apart above the one page that says 韩店村. Its exact-phrase search ("韩店村") finds that page
-  // but does not rank; so pages holding the exact text go first, each group in Pagefind's order.
-  function exactQuery(query) {
-    return query && !/[\s"]/.test(query) ? '"' + query + '"' : "";
-  }
-
-  function exactFirst(ranked, exact) {
-    var exactIds = {};
-    exact.forEach(function (r) { exactIds[r.id] = true; });
-    var inRanked = {};
-    ranked.forEach(function (r) { inRanked[r.id] = true; });
-    return ranked.filter(function (r) { return exactIds[r.id]; })
-      .concat(exact.filter(function (r) { return !inRanked[r.id]; }))
-      .concat(ranked.filter(function (r) { return !exactIds[r.id]; }));
-  }
-
   function reset() {
     results = [];
     shown = 0;
@@ -265,14 +248,12 @@
       return Promise.resolve();
     }
     status.textContent = strings.loading;
-    return load().then(function (pagefind) {
-      return Promise.all([pagefind.search(query || null, { filters: filters }),
-                          exactQuery(query) ? pagefind.search(exactQuery(query), { filters: filters }) : null]);
-    }).then(function (found) {
-      var search = found[0];
+    return load().then(function (index) {
+      return index.search(query || null, { filters: filters });
+    }).then(function (search) {
       if (mine !== generation || !search) { return; }
       reset();
-      results = exactFirst(search.results, found[1] ? found[1].results : []);
+      results = search.results;
       showCounts(search.filters);
       // Announce the count once the first results are on the page, not before.
       return showMore(false).then(function () {
