@@ -179,6 +179,22 @@ class PinyinCache:
             _write(self.path, {"fingerprint": f"pinyin-{FORMAT}", "pinyin": dict(slugs.known_pinyin)})
 
 
+class RecordCache:
+    """Keeps the open-data record texts (outputs/export.RecordMemo) between builds."""
+
+    def __init__(self, site_dir: Path, stamp: str, enabled: bool = True) -> None:
+        from .outputs.export import RecordMemo
+        self.path = site_dir / CACHE_DIR / "records.marshal"
+        self.enabled = enabled
+        loaded = _read(self.path, stamp) if enabled else None
+        self.memo = RecordMemo(stamp, loaded["records"] if loaded else {})
+
+    def save(self) -> None:
+        used = self.memo.used
+        if self.enabled and used and used.keys() != self.memo.entries.keys():
+            _write(self.path, {"fingerprint": self.memo.stamp, "records": used})
+
+
 class PageManifest:
     """For one OUT folder: job id → (render key, output path), and the size and
     mtime each output file had when written, so a hand-edited OUT is noticed."""

@@ -87,8 +87,15 @@ def parse_document(kind: str, rel: str, data: bytes, ctx: Context) -> tuple[Docu
         return None, problems.items
     # The body is the tail of the file: what comes before it is what cards and lists show.
     front = data[: len(data) - len(doc.body.encode())] if doc.body else data
+    extra = {"loop": _hash(repr(_loop_fields(doc)).encode())} if isinstance(doc, Case) else {}
     return replace(doc, digest=_hash(rel.encode() + b"\0" + data),
-                   card=_hash(rel.encode() + b"\0" + front)), problems.items
+                   card=_hash(rel.encode() + b"\0" + front), **extra), problems.items
+
+
+def _loop_fields(case: Case) -> tuple[object, ...]:
+    """What lifecycle figures (share resolved, median days, overdue) read from a case."""
+    return (case.status, case.when.iso(), case.follow_up.iso() if case.follow_up else None,
+            tuple((e.when.iso(), e.stage) for e in case.timeline))
 
 
 def _hash(data: bytes) -> str:

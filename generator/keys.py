@@ -46,6 +46,14 @@ class Keys:
             self._group[key] = _h([kind, name] + [cards[s].card for s in slugs])
         return self._group[key]
 
+    def loop_group(self, kind: str, name: str, slugs: tuple[str, ...]) -> str:
+        """Hash of the loop fields of every case in one list (for figures over the whole list)."""
+        key = ("loop-" + kind, name)
+        if key not in self._group:
+            cases = self.index.case_by_slug
+            self._group[key] = _h([kind, name] + [cases[s].loop for s in slugs])
+        return self._group[key]
+
     def feed_entries(self, slugs: tuple[str, ...]) -> str:
         cases = self.index.case_by_slug
         return _h([cases[s].digest for s in slugs[: self.site.config.feed_limit]] + [str(len(slugs))])
@@ -58,12 +66,16 @@ class Keys:
             case = index.case_by_slug[job[1]]
             parts += [case.digest] + [r.card for r in index.related(case)]
             parts += [index.report_by_slug[s].card for s in index.reports_by_case.get(case.slug, ())]
-        elif kind == "township":
-            parts.append(self.group("township", job[1], index.by_township.get(job[1], ())))
-        elif kind == "topic":
-            parts.append(self.group("topic", job[1], index.by_topic.get(job[1], ())))
-        elif kind == "stage":
-            parts.append(self.group("stage", job[1], index.by_stage.get(job[1], ())))
+        elif kind in ("township", "topic", "stage"):
+            # A list page shows its own page of cards, the pager (the list's length) and, for
+            # townships and topics, figures over the whole list that only loop fields change.
+            slugs = {"township": index.by_township, "topic": index.by_topic, "stage": index.by_stage}[kind].get(job[1], ())
+            page = int(job[2])
+            cases = index.case_by_slug
+            parts.append(str(len(slugs)))
+            parts += [cases[s].card for s in slugs[(page - 1) * self.per: page * self.per]]
+            if kind != "stage":
+                parts.append(self.loop_group(kind, job[1], slugs))
         elif kind == "feed":
             slugs = self._feed_slugs(job)
             if job[1] in ("stage", "township_stage"):

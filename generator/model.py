@@ -52,6 +52,7 @@ class Case:
     card: str = ""         # hash of the front matter: changes when what lists show may change
     personal_allowed: tuple[tuple[str, str, int], ...] = ()  # allow_personal_data: (kind, reason, line)
     personal_found: tuple[tuple[str, int, str], ...] = ()    # privacy.scan: (kind, line, masked text)
+    loop: str = ""         # hash of what the loop figures read: status, dates, timeline stages, follow-up
 
     kind = "case"
 

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import sys
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from . import links, privacy, urls, writer
 from .config import BuildOptions, load_config
-from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache
+from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache, RecordCache, code_fingerprint
 from .content import Context, discover_with_stats, parse_document
 from .errors import Problem, Problems, SiteError
 from .model import Case, Document, Page, Report, Site
 from .places import load_places
-from .outputs import searchindex
+from .outputs import export, searchindex
 from .keys import Keys
 from .render import Job, Renderer, TemplateProblem, plan
 from .taxonomy import build_index, check_collisions, check_links
@@ -181,7 +183,8 @@ def job_id(job: Job) -> str:
 
 
 def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transaction | None,
-                manifest: PageManifest | None, progress: Progress | None = None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
+                manifest: PageManifest | None, progress: Progress | None = None,
+                records: export.RecordMemo | None = None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
     """Render every job whose key changed (all of them for check).
 
     Returns the manifest entries {job id: (key, output path)}, the paths whose bytes
@@ -199,9 +202,16 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             entries[job_id(job)] = (key, previous[1])
             continue
         todo.append((job, key))
+    if os.environ.get("BULLETIN_TIMINGS"):
+        kinds = Counter(job[0] for job, _ in todo)
+        print("rendering: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()), file=sys.stderr)
     _worker.clear()
     _worker.update(site=site, theme=theme, staging=tx.staging if tx else None,
                    out_dir=tx.out_dir if tx else None, fresh=tx.fresh if tx else True)
+    # The open data files are rendered here, in this process, with the record texts kept in
+    # SITE/.cache: every edit rewrites them, and 10,000 records take a second to serialise.
+    in_parent = [(job, key) for job, key in todo if job[0] in ("json", "csv")]
+    todo = [(job, key) for job, key in todo if job[0] not in ("json", "csv")]
     chunk = max(20, len(todo) // (jobs_count * 8) + 1)
     chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
     results: list[list[tuple[str, str, str, bool, list[str]]]] = []
@@ -219,6 +229,12 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             with multiprocessing.get_context("fork").Pool(jobs_count) as pool:
                 for chunk_results in pool.imap_unordered(_render_chunk, chunks):
                     done(chunk_results)
+        if in_parent:
+            renderer = _worker.get("renderer") or Renderer(site, theme)
+            _worker["renderer"] = renderer
+            if records is not None:
+                renderer.records = records  # type: ignore[attr-defined]
+            done(_render_chunk(in_parent))
     except TemplateProblem as exc:
         raise SiteError([exc.problem]) from None
     finally:
@@ -259,7 +275,8 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
     tx = writer.Transaction(out_dir, spare)
     phases.mark("prepare")
     try:
-        entries, changed, _ = render_site(site, theme, opts.jobs, tx, manifest, progress)
+        records = RecordCache(site_dir, _records_stamp(site), enabled=opts.use_cache)
+        entries, changed, _ = render_site(site, theme, opts.jobs, tx, manifest, progress, records.memo)
         phases.mark("render")
         files = {rel for _, rel in entries.values()}
         _static_conflicts(site_dir, site.config.language, static, files)
@@ -279,6 +296,7 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
         tx.discard()
         raise
     manifest.save(entries)
+    records.save()
     bundle.save()
     return BuildReport(len(files), len(changed), len(files) - len(changed), time.perf_counter() - started,
                        tuple(warnings), tuple(phases.items))
@@ -314,6 +332,13 @@ def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = Non
                      f"internal link `{ref}` leads to missing {target}" + (f" (and {more} more pages)" if more else ""))
     problems.raise_if_errors()
     return warnings
+
+
+def _records_stamp(site: Site) -> str:
+    """What every open-data record shares besides its own case (see export.RecordMemo)."""
+    parts = [code_fingerprint(), repr(site.config), repr(site.places.places), repr(site.topics), site.base_url,
+             site.today_iso]
+    return hashlib.sha1("\0".join(parts).encode()).hexdigest()
 
 
 def _sources_by_output(site: Site) -> dict[str, Document]:

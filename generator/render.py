@@ -78,6 +78,7 @@ class Renderer:
         self.env.globals["cached_include"] = self._cached_include
         self._fragments: dict[tuple[Any, ...], Markup] = {}
         self._memo: dict[tuple[str, ...], Any] = {}
+        self.records = export.RecordMemo()  # the pipeline lends a persistent one (SITE/.cache)
         self.places = {p.path: p for p in self.site.places.places}
         self.townships = self.site.places.township_by_slug()
         self.topics = {t.slug: t for t in self.site.topics}
@@ -137,9 +138,9 @@ class Renderer:
         if kind == "robots":
             return "robots.txt", sitemap.robots_txt(self.site).encode()
         if kind == "json":
-            return "data/cases.json", export.cases_json(self.site, self.index).encode()
+            return "data/cases.json", export.cases_json(self.site, self.index, self.records).encode()
         if kind == "csv":
-            return "data/cases.csv", export.cases_csv(self.site, self.index).encode()
+            return "data/cases.csv", export.cases_csv(self.site, self.index, self.records).encode()
         if kind == "schema":
             return "data/schema.json", data_schema.schema_json(self.site).encode()
         if kind == "feed":

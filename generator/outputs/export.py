@@ -48,11 +48,48 @@ def case_record(site: Site, case: Case, index: Index) -> dict[str, Any]:
     }
 
 
-def cases_json(site: Site, index: Index) -> str:
-    records = [case_record(site, c, index) for c in site.cases]
-    document = {"site": site.config.title, "url": site.base_url, "count": len(records), "as_of": site.today_iso,
-                "cases": records}
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+class RecordMemo:
+    """Each case's JSON text and CSV row, kept between builds (SITE/.cache) by the pipeline.
+
+    cases.json and cases.csv hold every case, so any edit rewrites them; with the
+    unchanged records' text at hand that is a join, not 10,000 serialisations.
+    `stamp` covers what every record shares (code, names, today, base URL).
+    """
+
+    def __init__(self, stamp: str = "", entries: dict[str, tuple[str, str]] | None = None) -> None:
+        self.stamp = stamp
+        self.entries = entries or {}
+        self.used: dict[str, tuple[str, str]] = {}
+
+    def get(self, site: Site, case: Case, index: Index) -> tuple[str, str]:
+        key = case.card + "/" + ",".join(index.reports_by_case.get(case.slug, ()))
+        found = self.entries.get(key)
+        if found is None:
+            record = case_record(site, case, index)
+            fragment = json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1).replace("\n", "\n  ")
+            row = io.StringIO()
+            csv.writer(row, lineterminator="\n").writerow([safe_cell(_cell(record[c])) for c in CSV_COLUMNS])
+            found = (fragment, row.getvalue())
+        self.used[key] = found
+        return found
+
+
+def cases_json(site: Site, index: Index, memo: RecordMemo | None = None) -> str:
+    """Every published case; byte for byte what json.dumps(indent=1, sort_keys) gives for the document."""
+    memo = memo or RecordMemo()
+    head = {"as_of": site.today_iso}
+    tail = {"count": len(site.cases), "site": site.config.title, "url": site.base_url}
+
+    def field(name: str, value: Any) -> str:
+        return f' {json.dumps(name)}: {json.dumps(value, ensure_ascii=False)}'
+    lines = ["{"] + [field(k, v) + "," for k, v in head.items()]
+    if site.cases:
+        records = ",\n  ".join(memo.get(site, c, index)[0] for c in site.cases)
+        lines.append(f' "cases": [\n  {records}\n ],')
+    else:
+        lines.append(' "cases": [],')
+    lines += [field(k, v) + ("," if i < len(tail) - 1 else "") for i, (k, v) in enumerate(tail.items())]
+    return "\n".join(lines) + "\n}\n"
 
 
 def safe_cell(value: str) -> str:
@@ -70,12 +107,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def cases_csv(site: Site, index: Index) -> str:
+def cases_csv(site: Site, index: Index, memo: RecordMemo | None = None) -> str:
+    memo = memo or RecordMemo()
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    csv.writer(buffer, lineterminator="\n").writerow(CSV_COLUMNS)
     for case in site.cases:
-        record = case_record(site, case, index)
-        writer.writerow([safe_cell(_cell(record[c])) for c in CSV_COLUMNS])
+        buffer.write(memo.get(site, case, index)[1])
     return buffer.getvalue()
