@@ -151,7 +151,8 @@ class Tracker:
 
     def overdue(self) -> tuple[str, ...]:
         """Late cases, the latest first (then by slug, so the order is stable)."""
-        late = [c for c in self.loops.values() if c.overdue]
+        candidates = getattr(self.loops, "overdue_candidates", self.loops.values)()
+        late = [c for c in candidates if c.overdue]
         return tuple(c.slug for c in sorted(late, key=lambda c: (-c.days_overdue, c.slug)))
 
     def newest_in_stage(self, slugs: Iterable[str]) -> tuple[str, ...]:
@@ -175,4 +176,32 @@ class Tracker:
 def track(site: Site, today: dt.date | None = None) -> Tracker:
     """Figures for every published case; `today` defaults to the day the site was built for."""
     day = today or dt.date.fromisoformat(site.today_iso)
-    return Tracker(day, {c.slug: case_loop(c, day) for c in site.cases})
+    return Tracker(day, _LazyLoops({c.slug: c for c in site.cases}, day))
+
+
+class _LazyLoops(dict):  # type: ignore[type-arg]
+    """Loops computed when first asked for: a small rebuild looks at a few cases, not all."""
+
+    def __init__(self, cases: dict[str, Case], day: dt.date) -> None:
+        super().__init__()
+        self._cases, self._day = cases, day
+
+    def __missing__(self, slug: str) -> CaseLoop:
+        loop = self[slug] = case_loop(self._cases[slug], self._day)
+        return loop
+
+    def values(self) -> list[CaseLoop]:  # type: ignore[override]
+        return [self[slug] for slug in self._cases]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._cases)
+
+    def __len__(self) -> int:
+        return len(self._cases)
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._cases
+
+    def overdue_candidates(self) -> list[CaseLoop]:
+        """Only a case with a follow-up date can be overdue."""
+        return [self[slug] for slug, case in self._cases.items() if case.follow_up is not None]

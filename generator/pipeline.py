@@ -165,7 +165,7 @@ def _render_chunk(chunk: list[tuple[Job, str]]) -> list[tuple[str, str, str, boo
     """
     renderer = _worker.get("renderer")
     if renderer is None:
-        renderer = _worker["renderer"] = Renderer(_worker["site"], _worker["theme"])  # type: ignore[arg-type]
+        renderer = _worker["renderer"] = Renderer(_worker["site"], _worker["theme"], _worker.get("bytecode"))  # type: ignore[arg-type]
     staging, out_dir, fresh = _worker["staging"], _worker["out_dir"], _worker["fresh"]
     results = []
     for job, key in chunk:
@@ -184,7 +184,7 @@ def job_id(job: Job) -> str:
 
 def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transaction | None,
                 manifest: PageManifest | None, progress: Progress | None = None,
-                records: export.RecordMemo | None = None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
+                records: export.RecordMemo | None = None, bytecode_dir: Path | None = None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
     """Render every job whose key changed (all of them for check).
 
     Returns the manifest entries {job id: (key, output path)}, the paths whose bytes
@@ -206,7 +206,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         kinds = Counter(job[0] for job, _ in todo)
         print("rendering: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()), file=sys.stderr)
     _worker.clear()
-    _worker.update(site=site, theme=theme, staging=tx.staging if tx else None,
+    _worker.update(bytecode=bytecode_dir, site=site, theme=theme, staging=tx.staging if tx else None,
                    out_dir=tx.out_dir if tx else None, fresh=tx.fresh if tx else True)
     # The open data files are rendered here, in this process, with the record texts kept in
     # SITE/.cache: every edit rewrites them, and 10,000 records take a second to serialise.
@@ -230,7 +230,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
                 for chunk_results in pool.imap_unordered(_render_chunk, chunks):
                     done(chunk_results)
         if in_parent:
-            renderer = _worker.get("renderer") or Renderer(site, theme)
+            renderer = _worker.get("renderer") or Renderer(site, theme, _worker.get("bytecode"))  # type: ignore[arg-type]
             _worker["renderer"] = renderer
             if records is not None:
                 renderer.records = records  # type: ignore[attr-defined]
@@ -276,7 +276,8 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
     phases.mark("prepare")
     try:
         records = RecordCache(site_dir, _records_stamp(site), enabled=opts.use_cache)
-        entries, changed, _ = render_site(site, theme, opts.jobs, tx, manifest, progress, records.memo)
+        entries, changed, _ = render_site(site, theme, opts.jobs, tx, manifest, progress, records.memo,
+                                          site_dir / CACHE_DIR / "jinja" if opts.use_cache else None)
         phases.mark("render")
         files = {rel for _, rel in entries.values()}
         _static_conflicts(site_dir, site.config.language, static, files)

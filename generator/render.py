@@ -9,6 +9,7 @@ import math
 
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -71,10 +72,11 @@ class Renderer:
 
     site: Site
     theme: Theme
+    bytecode_dir: Path | None = None   # where compiled templates are kept (SITE/.cache/jinja), if anywhere
 
     def __post_init__(self) -> None:
         self.index = build_index(self.site)
-        self.env = make_environment(self.theme)
+        self.env = make_environment(self.theme, self.bytecode_dir)
         self.env.globals["cached_include"] = self._cached_include
         self._fragments: dict[tuple[Any, ...], Markup] = {}
         self._memo: dict[tuple[str, ...], Any] = {}

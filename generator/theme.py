@@ -6,12 +6,14 @@ Reads theme files only; renders nothing.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import jinja2.ext
 
 from .errors import Problems
@@ -110,14 +112,48 @@ def _load_strings(site_dir: Path, layers: tuple[Path, ...], language: str, probl
     return strings
 
 
-def make_environment(theme: Theme) -> jinja2.Environment:
+class _AtomicBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates in SITE/.cache/jinja/, written whole (workers may read them at once).
+
+    Compiled code holds the folded UI strings (_FoldStrings), so the strings are part of the
+    checksum that decides whether a compiled template is still good.
+    """
+
+    def __init__(self, directory: str, salt: str) -> None:
+        super().__init__(directory)
+        self.salt = salt
+
+    def get_source_checksum(self, source: str) -> str:
+        return hashlib.sha1((self.salt + "\0" + source).encode()).hexdigest()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = Path(self._get_cache_filename(bucket))
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(temporary, "wb") as handle:
+                bucket.write_bytecode(handle)
+            os.replace(temporary, path)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+
+
+def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment; `bytecode_dir` keeps compiled templates between builds."""
+    bytecode_cache = None
+    if bytecode_dir is not None:
+        try:
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
+            salt = hashlib.sha1(repr(sorted(theme.strings.items())).encode() + jinja2.__version__.encode()).hexdigest()
+            bytecode_cache = _AtomicBytecodeCache(str(bytecode_dir), salt)
+        except OSError:
+            bytecode_cache = None
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader([str(d) for d in theme.template_dirs if d.is_dir()]),
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(builtin_theme_dir() / "templates"))}),
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              auto_reload=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             extensions=[_FoldStrings])
+                             extensions=[_FoldStrings], bytecode_cache=bytecode_cache)
     strings = theme.strings
     env.extend(ui_strings=strings)
 
