@@ -14,6 +14,7 @@ import csv
 import importlib.util
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -174,3 +175,14 @@ def test_an_unescaped_template_would_be_caught(tmp_path: Path) -> None:
     assert main(["build", str(site), "-o", str(tmp_path / "out"), "--jobs", "1"]) == 0
     problems, _ = hostile.scan_output(tmp_path / "out")
     assert any(p.startswith("cases/xss-") for p in problems)
+
+
+def test_svg_charts_carry_hostile_labels_as_text(built: tuple[Path, Path]) -> None:
+    """The statistics page draws SVG bar charts labelled with stage, township and topic names."""
+    _, out = built
+    stats = (out / "stats" / "index.html").read_text("utf-8")
+    assert stats.count("<svg") >= 3
+    charts = " ".join(re.findall(r"<svg.*?</svg>", stats, re.DOTALL))
+    text = hostile.scan_html(charts, "stats svg", out, "")[1]
+    assert all(shown(label) in text for label in hostile.STAGE_LABELS.values())
+    assert sum(shown(v["payload"]) in text for v in VECTORS) >= 10
