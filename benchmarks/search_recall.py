@@ -1,19 +1,22 @@
-"""Recall and download size of /search/ (Pagefind) on the example site plus generated cases.
+"""Recall, download size and indexing time of /search/ (bulletin's own index) on the example
+site plus generated cases.
 
-    python3 benchmarks/search_recall.py [--cases 1000,10000] [--work DIR]
+    python3 benchmarks/search_recall.py [--cases 1000,10000] [--work DIR] [--site DIR ...]
 
 For each size N it builds the repository's example site plus N generated cases with
-`bulletin build` (which indexes with the npm Pagefind 1.6.0), indexes the same HTML again
-with the PyPI Pagefind 1.5.2 (`pip install "pagefind[extended]"`) when that is installed,
-then runs the queries below in headless Chromium against each index and prints:
+`bulletin build`, then runs the queries below in headless Chromium, each through the real
+search page (/search/?q=...) in a fresh browser context (a first visit), and prints:
 
 - recall@3: the share of queries whose expected document is among the first three results;
-- index size per 1,000 documents (index files only, and the whole bundle with its JS and WASM);
-- the bytes a typical query downloads (median and 90th percentile over the queries).
+- the index size per 1,000 documents (everything under search/ but the page itself);
+- the bytes one query downloads (median, 90th percentile, max): index files, and with the
+  engine (assets/search-engine.js);
+- indexing time: the `search` phase of that cold build, the index made anew on its own
+  (jobs 1 and 2), and the incremental patch after editing one case body (with a check that
+  the patched index is byte-identical to a clean one).
 
-Every query goes through the real search page (/search/?q=...) in a fresh browser context,
-so recall includes the page's own ranking step and the bytes are those of a first visit.
-- how long indexing takes, on the example site alone and on each generated site.
+`--site DIR` times the index alone on an existing site (e.g. one written by
+benchmarks/generate.py 10000 DIR), without the browser.
 
 The generated cases are made for measuring recall, not speed (benchmarks/generate.py is the
 speed corpus): their filler never contains a query word, so every query has one right answer,
@@ -24,10 +27,12 @@ which cuts Chinese words badly will confuse with the right one. Twenty made-up n
 from __future__ import annotations
 
 import argparse
+import filecmp
 import functools
 import http.server
 import os
 import random
+import resource
 import shutil
 import statistics
 import sys
@@ -37,13 +42,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.cli import main as bulletin
-from generator.outputs import search
+from generator import pipeline, writer
+from generator.config import BuildOptions
+from generator.outputs import searchindex
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -174,8 +180,8 @@ def serve(folder: Path) -> Iterator[str]:
 def ui_query(browser, base: str, query: str) -> tuple[list[str], int, int]:  # type: ignore[no-untyped-def]
     """Open /search/?q=QUERY in a fresh browser context (cold cache), as a visitor would.
 
-    Returns the paths of the first three results shown, and the bytes downloaded from the
-    search bundle: index files only (.pf_*), and everything (with pagefind.js, worker, WASM).
+    Returns the paths of the first three results shown, the bytes downloaded from search/
+    (the index files; not the page itself) and those plus the engine module.
     """
     context = browser.new_context()
     page = context.new_page()
@@ -186,106 +192,126 @@ def ui_query(browser, base: str, query: str) -> tuple[list[str], int, int]:  # t
                            " return s && !s.endsWith('\u2026'); }", timeout=120000)
     page.wait_for_load_state("networkidle")
     hrefs = page.eval_on_selector_all("#search-results .search-result-title a", "as => as.slice(0, 3).map(a => a.pathname)")
-    index = total = 0
+    index = engine = 0
     for response in responses:
-        if f"/{search.BUNDLE}/" in response.url:
-            size = len(response.body())
-            total += size
-            index += size if ".pf_" in response.url else 0
+        path = urlsplit(response.url).path
+        if path.startswith("/search/") and path != "/search/":
+            index += len(response.body())
+        elif path == "/assets/search-engine.js":
+            engine += len(response.body())
     context.close()
-    return hrefs, index, total
+    return hrefs, index, index + engine
 
 
-def bundle_size(out: Path) -> tuple[int, int]:
-    """(index files, whole bundle) in bytes."""
-    files = [p for p in (out / search.BUNDLE).rglob("*") if p.is_file()]
-    return sum(p.stat().st_size for p in files if ".pf_" in p.name), sum(p.stat().st_size for p in files)
+def index_bytes(out: Path) -> int:
+    return sum(p.stat().st_size for p in (out / "search").rglob("*") if p.is_file() and p.name != "index.html")
 
 
-def timed_index(site: Path, out: Path, binary: Path | None) -> float:
-    shutil.rmtree(out / search.BUNDLE, ignore_errors=True)
-    old = os.environ.pop("PAGEFIND_BINARY_PATH", None)
-    if binary:
-        os.environ["PAGEFIND_BINARY_PATH"] = str(binary)
+def max_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def index_timing(site_dir: Path, work: Path, label: str) -> None:
+    """Time the index on its own: made anew (jobs 1 and 2), then patched after one body edit."""
+    opts = BuildOptions(jobs=2)
+    started = time.perf_counter()
+    site, _, _ = pipeline.load_site(site_dir, opts)
+    loaded = time.perf_counter() - started
+    out = work / f"index-{label}"
+    documents = len(searchindex.records(site))
+    cold = {}
+    for jobs in (1, 2):
+        shutil.rmtree(out, ignore_errors=True)
+        for state in (site_dir / ".cache").glob("search-*.marshal"):
+            state.unlink()
+        tx = writer.Transaction(out, None)
+        started, cpu = time.perf_counter(), time.process_time()
+        bundle = searchindex.write_index(site, site_dir, tx, True, jobs)
+        cold[jobs] = (time.perf_counter() - started, time.process_time() - cpu)
+        tx.commit(bundle.files, bundle.written)
+        bundle.save()
+    size = index_bytes(out)
+    print(f"[{label}] {documents} documents (site loaded in {loaded:.1f} s): index made anew in "
+          f"{cold[1][0]:.2f} s wall ({cold[1][1]:.2f} s CPU) with 1 process, {cold[2][0]:.2f} s wall with 2; "
+          f"{size / 1e6:.1f} MB in {len(bundle.files)} files, {size / documents:.0f} bytes per document; "
+          f"peak RSS of this process {max_rss_mib():.0f} MiB")
+    case = next(r.doc for r in searchindex.records(site) if r.doc.kind == "case")
+    path = site_dir / case.path
+    original = path.read_bytes()
     try:
+        path.write_bytes(original.rstrip(b"\n") + "\n\n补记：光伏车棚和雨污分流工程同步推进。\n".encode())
+        site, _, _ = pipeline.load_site(site_dir, opts)
+        spare = site_dir / ".cache" / "spare-search-benchmark"
+        tx = writer.Transaction(out, spare)
         started = time.perf_counter()
-        search.index_site(site, out, "zh-CN")
-        return time.perf_counter() - started
+        bundle = searchindex.write_index(site, site_dir, tx, True, 2)
+        patched = time.perf_counter() - started
+        tx.commit(bundle.files, bundle.written)
+        started = time.perf_counter()
+        bundle.save()
+        saved = time.perf_counter() - started
+        clean = work / f"index-{label}-clean"
+        shutil.rmtree(clean, ignore_errors=True)
+        tx = writer.Transaction(clean, None)
+        fresh = searchindex.write_index(site, site_dir, tx, False, 2)
+        tx.commit(fresh.files, fresh.written)
+        same = not filecmp.dircmp(out / "search", clean / "search").diff_files and all(
+            (out / rel).read_bytes() == (clean / rel).read_bytes() for rel in fresh.files)
+        print(f"[{label}] after editing one case body: index {bundle.how} in {patched * 1000:.0f} ms "
+              f"(+ {saved * 1000:.0f} ms to save its state after the swap), {len(bundle.written)} files rewritten; "
+              f"byte-identical to a clean index: {'yes' if same else 'NO'}")
     finally:
-        os.environ.pop("PAGEFIND_BINARY_PATH", None)
-        if old:
-            os.environ["PAGEFIND_BINARY_PATH"] = old
-
-
-def pypi_binary() -> Path | None:
-    try:
-        from pagefind_bin_extended import get_executable  # type: ignore[import-not-found]
-        return Path(get_executable())
-    except (ImportError, FileNotFoundError):
-        return None
+        path.write_bytes(original)
 
 
 def measure(work: Path, n: int, browser) -> None:  # type: ignore[no-untyped-def]
     site, out = work / f"site-{n}", work / f"out-{n}"
     make_site(site, n)
+    shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
-    assert bulletin(["build", str(site), "-o", str(out), "--jobs", str(os.cpu_count() or 1)]) == 0
+    report = pipeline.build(site, out, BuildOptions(jobs=os.cpu_count() or 1))
     build_seconds = time.perf_counter() - started
-    documents = n + len(list((REPO / "content").rglob("*.md")))
-    versions: list[tuple[str, Path | None]] = [("1.6.0 npm", None)]
-    if pypi_binary():
-        versions.append(("1.5.2 PyPI", pypi_binary()))
+    phase = dict(report.phases).get("search", 0.0)
+    documents = searchindex.records(pipeline.load_site(site, BuildOptions())[0]).__len__()
     qs = queries(n)
     print(f"\n== example site + {n} generated cases ({documents} documents), {len(qs)} queries; "
-          f"build {build_seconds:.1f} s with indexing")
-    for label, binary in versions:
-        folder = out if binary is None else work / f"out-{n}-152"
-        if binary is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-            shutil.copytree(out, folder, copy_function=os.link)
-        seconds = min(timed_index(site, folder, binary) for _ in range(2 if n <= 1000 else 1))
-        index_bytes, bundle_bytes = bundle_size(folder)
-        with serve(folder) as base:
-            runs = [ui_query(browser, base, q) for q, _ in qs]
-        misses = [(q, want, top) for (q, want), (top, _, _) in zip(qs, runs) if "/" + want not in top]
-        recall = 1 - len(misses) / len(qs)
-        print(f"[{label}] recall@3 {recall:.3f} ({len(qs) - len(misses)}/{len(qs)}); indexing {seconds:.2f} s; "
-              f"index {index_bytes / 1024 / documents * 1000:.0f} kB per 1,000 documents "
-              f"(whole bundle with JS and WASM: {bundle_bytes / 1024:.0f} kB)")
-        for q, want, top in misses:
-            print(f"    miss: {q!r} expected /{want}, got {top}")
-        index_sizes = sorted(r[1] for r in runs)
-        totals = sorted(r[2] for r in runs)
-        p90 = lambda xs: xs[int(0.9 * (len(xs) - 1))]
-        print(f"[{label}] one query through /search/ (cold cache) downloads: index median "
-              f"{statistics.median(index_sizes) / 1024:.0f} kB (p90 {p90(index_sizes) / 1024:.0f} kB, max "
-              f"{index_sizes[-1] / 1024:.0f} kB); with pagefind.js, worker and WASM median "
-              f"{statistics.median(totals) / 1024:.0f} kB (p90 {p90(totals) / 1024:.0f} kB)")
-
-
-def example_index_time(work: Path) -> None:
-    out = work / "out-example"
-    assert bulletin(["build", str(REPO), "-o", str(out), "--jobs", "1"]) == 0
-    runs = sorted(timed_index(REPO, out, None) for _ in range(5))
-    print(f"indexing the example site ({len(list((REPO / 'content').rglob('*.md')))} documents) with 1.6.0: "
-          f"median {runs[2] * 1000:.0f} ms of 5 runs")
+          f"cold build {build_seconds:.1f} s, of which the search index {phase:.2f} s")
+    index_timing(site, work, f"{n}")
+    with serve(out) as base:
+        runs = [ui_query(browser, base, q) for q, _ in qs]
+    misses = [(q, want, top) for (q, want), (top, _, _) in zip(qs, runs) if "/" + want not in top]
+    recall = 1 - len(misses) / len(qs)
+    print(f"recall@3 {recall:.3f} ({len(qs) - len(misses)}/{len(qs)}); index {index_bytes(out) / documents * 1000 / 1e6:.2f} MB "
+          f"per 1,000 documents")
+    for q, want, top in misses:
+        print(f"    miss: {q!r} expected /{want}, got {top}")
+    index_sizes = sorted(r[1] for r in runs)
+    totals = sorted(r[2] for r in runs)
+    p90 = lambda xs: xs[int(0.9 * (len(xs) - 1))]
+    print(f"one query through /search/ (cold cache) downloads: index files median {statistics.median(index_sizes) / 1000:.0f} kB "
+          f"(p90 {p90(index_sizes) / 1000:.0f} kB, max {index_sizes[-1] / 1000:.0f} kB); with the engine module median "
+          f"{statistics.median(totals) / 1000:.0f} kB (p90 {p90(totals) / 1000:.0f} kB)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", default="1000,10000", help="comma-separated numbers of generated cases")
+    parser.add_argument("--cases", default="1000,10000", help="comma-separated numbers of generated cases ('' for none)")
     parser.add_argument("--work", type=Path, default=None, help="keep the generated sites here")
+    parser.add_argument("--site", type=Path, action="append", default=[], help="also time the index alone on this site")
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
     work = args.work or Path(tempfile.mkdtemp(prefix="search-recall-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
-        example_index_time(work)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for n in [int(x) for x in args.cases.split(",")]:
-                measure(work, n, browser)
-            browser.close()
+        for site in args.site:
+            index_timing(site.resolve(), work, site.name)
+        sizes = [int(x) for x in args.cases.split(",") if x]
+        if sizes:
+            from playwright.sync_api import sync_playwright
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                for n in sizes:
+                    measure(work, n, browser)
+                browser.close()
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -157,17 +157,35 @@ def test_numpy_build_equals_the_plain_python_build(texts: list[str]) -> None:
     class Doc:
         when = None
         digest = "x"
-        def __init__(self, n: int) -> None:
-            self.title = texts[n][:5]
-    recs = [si.Record(f"p{n}/", Doc(n)) for n in range(len(texts))]  # type: ignore[arg-type]
+
+        def __init__(self, text: str) -> None:
+            self.title, self.text = text[:5], text
+    recs = [si.Record(f"p{n}/", Doc(text)) for n, text in enumerate(texts)]  # type: ignore[arg-type]
     shards = si.shard_count(len(recs))
-    got: dict[str, dict[int, bytes]] = {"small": {}, "numpy": {}}
-    for name, build in (("small", si.small_shards), ("numpy", searchbuild.build_shards)):
-        chunks: dict[int, bytes] = {}
-        out = build(recs, lambda doc: texts[recs.index(next(r for r in recs if r.doc is doc))],  # type: ignore[arg-type]
-                    chunks.__setitem__, None, shards, 4)
-        got[name] = dict(out) | {-1 - n: data for n, data in chunks.items()}
-    assert got["numpy"] == got["small"]
+    small = dict(si.small_index(recs, lambda doc: doc.text, None, shards))  # type: ignore[attr-defined]
+    files: dict[str, bytes] = {}
+    written = searchbuild.build_index(recs, lambda doc: doc.text, lambda rel, data: files.setdefault(rel, data) is data,  # type: ignore[attr-defined]
+                                      None, shards, 4)
+    assert files == small and written == set(small)
+
+
+def test_numpy_build_in_two_processes_equals_the_plain_python_build(example_out: Path, tmp_path: Path) -> None:
+    from conftest import REPO
+
+    from generator.config import BuildOptions
+    from generator.pipeline import load_site
+    site = load_site(REPO, BuildOptions(), save_cache=False)[0]
+    recs, texts = si.records(site), si.Texts(site)
+
+    def put(rel: str, data: bytes) -> bool:  # runs in the workers: files are how they report
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+        return True
+    written = searchbuild.build_index(recs, texts, put, None, 4, 3, jobs=2)
+    small = dict(si.small_index(recs, texts, None, 4))
+    assert written == set(small)
+    assert {rel: (tmp_path / rel).read_bytes() for rel in written} == small
+    assert all(small[rel] == (example_out / rel).read_bytes() for rel in small if rel.startswith("search/docs/"))
 
 
 def test_shard_hash_is_spread_and_stable() -> None:
@@ -271,6 +289,26 @@ def test_a_hand_edited_index_file_is_not_trusted(tmp_path: Path, capsys: pytest.
     shard.write_bytes(data[:-1])
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
     assert tree_hash(out / "search") == good
+
+
+def test_a_damaged_index_file_with_the_same_size_and_time_falls_back_to_a_clean_index(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    site = make_site(tmp_path / "site", many_cases(20))
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    set_field(site, "content/cases/c005.md", "title", "第五号光伏车棚")
+    doc_id = next(i for i, row in enumerate(documents(out)) if row[0] == "cases/c005/")
+    chunk = out / si.chunk_path(doc_id // si.CHUNK)
+    seen = chunk.stat()
+    chunk.unlink()  # a new file, not a write through the link the spare tree shares
+    chunk.write_bytes(b"x" * seen.st_size)
+    os.utime(chunk, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    clean = tmp_path / "clean"
+    assert run(["build", str(site), "-o", str(clean), "--no-cache"], capsys)[0] == 0
+    assert tree_hash(out / "search") == tree_hash(clean / "search")
+    assert search(out, "光伏车棚") == ["cases/c005/"]
 
 
 def test_index_links_sites_get_index_html_urls_and_offline_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

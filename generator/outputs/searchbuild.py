@@ -174,6 +174,7 @@ class _Lists:
 class _Plan:
     recs: list[Record]
     text_of: Callable[[Document], str]
+    put: Callable[[str, bytes], bool]     # writes one file (in a forked worker too); True if its bytes changed
     doc_bits: int
     shards: int
     per_group: int
@@ -193,41 +194,73 @@ class _Plan:
         return [ordered[bounds[g]:bounds[g + 1]] for g in range(self.groups)]
 
 
-_plan: list[_Plan] = []   # what forked workers inherit
+_state: dict[str, Any] = {}   # what forked workers inherit
+
+
+def _map(function: Callable[[int], Any], items: range, jobs: int) -> Iterator[Any]:
+    """function(item) for every item, in order; in a pool of forked workers when jobs > 1."""
+    if jobs <= 1 or len(items) <= 1:
+        yield from map(function, items)
+        return
+    with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
+        yield from pool.imap(function, items)
 
 
 def _batch(first: int) -> tuple[Any, ...]:
-    """One batch of documents: their texts, their docs/N.json files, and their keys by group."""
-    from .searchindex import CHUNK, chunk_json
-    plan = _plan[0]
+    """One batch of documents: their texts, their docs/N.json files written, their keys by group."""
+    from .searchindex import CHUNK, chunk_json, chunk_path
+    plan: _Plan = _state["plan"]
     part = plan.recs[first:first + plan.batch]
     texts = [plan.text_of(r.doc) for r in part]
-    files = [((first + c) // CHUNK, chunk_json([[r.url, r.title, r.date, t]
-                                                for r, t in zip(part[c:c + CHUNK], texts[c:c + CHUNK])]))
-             for c in range(0, len(part), CHUNK)]
+    written = []
+    for c in range(0, len(part), CHUNK):
+        rel = chunk_path((first + c) // CHUNK)
+        if plan.put(rel, chunk_json([[r.url, r.title, r.date, t] for r, t in zip(part[c:c + CHUNK], texts[c:c + CHUNK])])):
+            written.append(rel)
     body, body_words = _cut([f"{r.title} {t}" for r, t in zip(part, texts)], first, plan.doc_bits)
     title, title_words = _cut([r.title for r in part], first, plan.doc_bits)
-    return (texts if plan.keep_texts else None, files, plan.route(body, None), body_words,
+    return (texts if plan.keep_texts else None, written, plan.route(body, None), body_words,
             plan.route(title, None), title_words)
 
 
-def build_shards(recs: list[Record], text_of: Callable[[Document], str], put_chunk: Callable[[int, bytes], None],
-                 texts: list[str] | None, shards: int, batch: int, jobs: int = 1) -> Iterator[tuple[int, bytes]]:
-    """(shard number, bytes) for every shard in order. Calls put_chunk(number, bytes) for each
-    docs/N.json, and fills `texts` (when given) with every document's text."""
-    plan = _Plan(recs, text_of, max(1, (len(recs) - 1).bit_length()), shards, min(shards, SHARDS_PER_GROUP),
+def _group(g: int) -> list[str]:
+    """Encode and write the shards of group g; the paths whose bytes changed."""
+    from .searchindex import shard_path
+    plan: _Plan = _state["plan"]
+    words: _Words = _state["words"]
+    empty = np.zeros(0, dtype=np.uint64)
+    body_parts, title_parts = _state["body"][g], _state["title"][g]
+    body = _Lists(np.sort(np.concatenate(body_parts)) if body_parts else empty, plan.doc_bits)
+    title = _Lists(np.sort(np.concatenate(title_parts)) if title_parts else empty, plan.doc_bits)
+    in_title = dict(zip(title.codes.tolist(), range(len(title.codes))))
+    entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(plan.per_group)]
+    where = (_shards(body.codes, words, plan.shards) - g * plan.per_group).tolist()
+    for t, (code, local) in enumerate(zip(body.codes.tolist(), where)):
+        at = in_title.get(code)
+        entries[local][words.token(code)] = (body.encoded(t), title.encoded(at) if at is not None else b"\x00")
+    rels = [shard_path(g * plan.per_group + local) for local in range(plan.per_group)]
+    return [rel for rel, found in zip(rels, entries) if plan.put(rel, join_shard(found))]
+
+
+def build_index(recs: list[Record], text_of: Callable[[Document], str], put: Callable[[str, bytes], bool],
+                texts: list[str] | None, shards: int, batch: int, jobs: int = 1) -> set[str]:
+    """Write every docs/N.json and shards/N.bin through put(); return the paths whose bytes changed.
+
+    Two passes, each in `jobs` forked workers: documents in batches (text, chunk files, keys),
+    then groups of shards (sort, encode, write). Fills `texts` (when given) with every text.
+    """
+    from .searchindex import CHUNK
+    batch = max(CHUNK, batch // CHUNK * CHUNK)  # a batch writes whole docs/N.json files
+    plan = _Plan(recs, text_of, put, max(1, (len(recs) - 1).bit_length()), shards, min(shards, SHARDS_PER_GROUP),
                  batch, texts is not None)
     words = _Words()
     body_parts: list[list[np.ndarray]] = [[] for _ in range(plan.groups)]
     title_parts: list[list[np.ndarray]] = [[] for _ in range(plan.groups)]
-    _plan[:] = [plan]
-    starts = range(0, len(recs), batch)
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 and len(starts) > 1 else None
+    written: set[str] = set()
+    _state.update(plan=plan, words=words, body=body_parts, title=title_parts)
     try:
-        for batch_texts, files, body, body_words, title, title_words in (
-                pool.imap(_batch, starts) if pool else map(_batch, starts)):
-            for number, data in files:
-                put_chunk(number, data)
+        for batch_texts, changed, body, body_words, title, title_words in _map(_batch, range(0, len(recs), batch), jobs):
+            written.update(changed)
             if texts is not None:
                 texts.extend(batch_texts)
             for groups, found, into in ((body, body_words, body_parts), (title, title_words, title_parts)):
@@ -238,23 +271,8 @@ def build_shards(recs: list[Record], text_of: Callable[[Document], str], put_chu
                 for g, keys in enumerate(groups):
                     if len(keys):
                         into[g].append(keys)
+        for changed in _map(_group, range(plan.groups), jobs):
+            written.update(changed)
     finally:
-        if pool:
-            pool.close()
-            pool.join()
-        _plan.clear()
-    empty = np.zeros(0, dtype=np.uint64)
-    per_group = plan.per_group
-    for g in range(plan.groups):
-        body_lists = _Lists(np.sort(np.concatenate(body_parts[g])) if body_parts[g] else empty, plan.doc_bits)
-        title_lists = _Lists(np.sort(np.concatenate(title_parts[g])) if title_parts[g] else empty, plan.doc_bits)
-        body_parts[g] = title_parts[g] = []
-        in_title = dict(zip(title_lists.codes.tolist(), range(len(title_lists.codes))))
-        entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(per_group)]
-        where = (_shards(body_lists.codes, words, plan.shards) - g * per_group).tolist()
-        for t, (code, local) in enumerate(zip(body_lists.codes.tolist(), where)):
-            at = in_title.get(code)
-            entries[local][words.token(code)] = (body_lists.encoded(t),
-                                                 title_lists.encoded(at) if at is not None else b"\x00")
-        for local in range(per_group):
-            yield g * per_group + local, join_shard(entries[local])
+        _state.clear()
+    return written

@@ -386,13 +386,15 @@ class Bundle:
     state_path: Path | None = None
     state: dict[str, Any] = field(default_factory=dict)
     out_dir: Path | None = None
+    known: dict[str, tuple[int, int]] = field(default_factory=dict)  # stats of files kept as they were
 
     def save(self) -> None:
+        """Remember the records and each file's size and mtime, to trust OUT's index next time."""
         if self.state_path is None or self.out_dir is None:
             return
-        stats = {}
+        stats = {rel: seen for rel, seen in self.known.items() if rel in self.files and rel not in self.written}
         root = str(self.out_dir)
-        for rel in sorted(self.files):
+        for rel in sorted(self.files - stats.keys()):
             try:
                 st = os.stat(f"{root}/{rel}")
             except OSError:
@@ -425,11 +427,9 @@ def write_index(site: Site, site_dir: Path, tx: Transaction, use_cache: bool = T
     return bundle
 
 
-def _put(tx: Transaction, rel: str, data: bytes, written: set[str], placed: set[str] | None = None) -> None:
+def _put(tx: Transaction, rel: str, data: bytes, written: set[str]) -> None:
     if tx.put(rel, data):
         written.add(rel)
-    if placed is not None:
-        placed.add(rel)
 
 
 def _build(recs: list[Record], keys: list[tuple[str, str]], facets: Facets, site: Site, site_fp: str,
@@ -438,11 +438,12 @@ def _build(recs: list[Record], keys: list[tuple[str, str]], facets: Facets, site
     from . import searchbuild  # numpy: imported only when a large index is made anew
     written: set[str] = set()
     texts: list[str] | None = [] if site.config.index_links else None
-    build = searchbuild.build_shards if len(recs) >= NUMPY_FROM else small_shards
-    shards = build(recs, Texts(site), lambda n, data: _put(tx, chunk_path(n), data, written),
-                   texts, shard_count(len(recs)), BATCH, jobs)
-    for number, data in shards:
-        _put(tx, shard_path(number), data, written)
+    shards = shard_count(len(recs))
+    if len(recs) >= NUMPY_FROM:
+        written |= searchbuild.build_index(recs, Texts(site), tx.put, texts, shards, BATCH, jobs)
+    else:
+        for rel, data in small_index(recs, Texts(site), texts, shards):
+            _put(tx, rel, data, written)
     _put(tx, FACETS, facets.rows(recs), written)
     _put(tx, INDEX, index_json(keys, facets, site_fp), written)
     if texts is not None:
@@ -450,9 +451,10 @@ def _build(recs: list[Record], keys: list[tuple[str, str]], facets: Facets, site
     return Bundle(all_files(len(recs), texts is not None), written, "cold")
 
 
-def small_shards(recs: list[Record], text_of: Texts, put_chunk: Callable[[int, bytes], None], texts: list[str] | None,
-                 shards: int, batch: int = 0, jobs: int = 1) -> Iterator[tuple[int, bytes]]:
-    """searchbuild.build_shards() in plain Python, for small sites (and as its reference in tests)."""
+def small_index(recs: list[Record], text_of: Callable[[Document], str], texts: list[str] | None,
+                shards: int) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of every docs/N.json and shards/N.bin, in plain Python: for small sites, and
+    the reference that searchbuild.build_index() is tested against."""
     body: dict[str, list[int]] = {}
     title: dict[str, list[int]] = {}
     rows = []
@@ -466,12 +468,12 @@ def small_shards(recs: list[Record], text_of: Texts, put_chunk: Callable[[int, b
         for token in tokens(r.title):
             title.setdefault(token, []).append(i)
     for c in range(0, len(rows), CHUNK):
-        put_chunk(c // CHUNK, chunk_json(rows[c:c + CHUNK]))
+        yield chunk_path(c // CHUNK), chunk_json(rows[c:c + CHUNK])
     entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(shards)]
     for token, ids in body.items():
         entries[shard_of(token, shards)][token] = (encode_ids(ids), encode_ids(title.get(token, [])))
     for number, found in enumerate(entries):
-        yield number, join_shard(found)
+        yield shard_path(number), join_shard(found)
 
 
 def _unchanged(out_dir: Path, stats: dict[str, tuple[int, int]]) -> bool:
@@ -500,6 +502,21 @@ def _patch(previous: dict[str, Any], recs: list[Record], keys: list[tuple[str, s
     stats = previous.get("files")
     if not isinstance(stats, dict) or set(stats) != files or not _unchanged(tx.out_dir, stats):
         return None  # OUT is not what the last build wrote
+    try:
+        new_files = _patched_files(changed, recs, keys, facets, site, site_fp, tx.out_dir)
+    except (OSError, ValueError, LookupError, TypeError):
+        return None  # OUT's index files are not what they should be: make them anew
+    written: set[str] = set()
+    for rel, data in new_files.items():
+        _put(tx, rel, data, written)
+    for rel in files - new_files.keys():
+        tx.keep(rel)
+    return Bundle(files, written, "patched" if changed else "unchanged", known=stats)
+
+
+def _patched_files(changed: list[int], recs: list[Record], keys: list[tuple[str, str]], facets: Facets, site: Site,
+                   site_fp: str, out_dir: Path) -> dict[str, bytes]:
+    """The new bytes of the index files that documents `changed` touch, from OUT's files (read only)."""
     shards = shard_count(len(recs))
     text_of = Texts(site)
     edits: dict[int, dict[str, list[tuple[int, int, bool]]]] = {}  # shard → token → (id, list, add)
@@ -507,7 +524,7 @@ def _patch(previous: dict[str, Any], recs: list[Record], keys: list[tuple[str, s
     for i in changed:
         rows = chunks.get(i // CHUNK)
         if rows is None:
-            rows = chunks[i // CHUNK] = json.loads((tx.out_dir / chunk_path(i // CHUNK)).read_bytes())
+            rows = chunks[i // CHUNK] = json.loads((out_dir / chunk_path(i // CHUNK)).read_bytes())
         _, old_title, _, old_text = rows[i % CHUNK]
         r = recs[i]
         new_text = text_of(r.doc)
@@ -516,10 +533,9 @@ def _patch(previous: dict[str, Any], recs: list[Record], keys: list[tuple[str, s
                                      (1, tokens(old_title), tokens(r.title))):
             for token, add in [(t, False) for t in before - after] + [(t, True) for t in after - before]:
                 edits.setdefault(shard_of(token, shards), {}).setdefault(token, []).append((i, which, add))
-    written: set[str] = set()
-    placed: set[str] = set()
+    out: dict[str, bytes] = {}
     for number, ops in edits.items():
-        entries = parse_shard((tx.out_dir / shard_path(number)).read_bytes())
+        entries = parse_shard((out_dir / shard_path(number)).read_bytes())
         for token, changes in ops.items():
             lists = [decode_ids(part) for part in entries.get(token, (b"\x00", b"\x00"))]
             for i, which, add in changes:
@@ -533,15 +549,13 @@ def _patch(previous: dict[str, Any], recs: list[Record], keys: list[tuple[str, s
                 entries[token] = (encode_ids(lists[0]), encode_ids(lists[1]))
             else:
                 entries.pop(token, None)
-        _put(tx, shard_path(number), join_shard(entries), written, placed)
+        out[shard_path(number)] = join_shard(entries)
     for number, rows in chunks.items():
-        _put(tx, chunk_path(number), chunk_json(rows), written, placed)
+        out[chunk_path(number)] = chunk_json(rows)
     width = sum(facets.widths)
-    facet_rows = bytearray((tx.out_dir / FACETS).read_bytes())
+    facet_rows = bytearray((out_dir / FACETS).read_bytes())
     for i in changed:
         facet_rows[i * width:(i + 1) * width] = facets.row(recs[i])
-    _put(tx, FACETS, bytes(facet_rows), written, placed)
-    _put(tx, INDEX, index_json(keys, facets, site_fp), written, placed)
-    for rel in files - placed:
-        tx.keep(rel)
-    return Bundle(files, written, "patched" if changed else "unchanged")
+    out[FACETS] = bytes(facet_rows)
+    out[INDEX] = index_json(keys, facets, site_fp)
+    return out
