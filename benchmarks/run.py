@@ -6,7 +6,8 @@
 
 Each round runs every tool once, in alternating order, and the table shows
 medians of wall time and of peak memory (the sum of the resident memory of
-the whole process tree, sampled every 20 ms). Rows:
+the whole process tree — proportional set size, so pages forked workers share
+are not counted twice — sampled every 20 ms). Rows:
   bulletin cold           no cache, empty output folder
   bulletin warm, no edit  the next build with nothing changed
   bulletin warm, 1 body   after editing one case's body
@@ -36,8 +37,20 @@ import generate  # noqa: E402
 PEERS = HERE / ".peers"
 
 
+def _pss_kib(pid: int) -> int | None:
+    """Proportional set size: shared pages (forked workers) are split, not counted twice."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 def tree_rss_kib(root_pid: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB."""
+    """Memory of a process and all its descendants, in KiB (PSS where the kernel gives it, else RSS)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -54,7 +67,8 @@ def tree_rss_kib(root_pid: int) -> int:
     total, stack = 0, [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        pss = _pss_kib(pid)
+        total += pss if pss is not None else rss.get(pid, 0)
         stack.extend(children.get(pid, []))
     return total
 
