@@ -88,7 +88,9 @@ def _depth(prefix: str) -> int:
 def body_limits(text: str) -> list[tuple[int, str, str]]:
     """Why a Markdown body is too costly to render: (0-based line, zh, en) each; fast when it is fine."""
     found: list[tuple[int, str, str]] = []
-    line_of = lambda offset: text.count("\n", 0, offset)  # noqa: E731
+
+    def line_of(offset: int) -> int:
+        return text.count("\n", 0, offset)
     for m in _DEEP_PREFIX.finditer(text):
         depth = _depth(m[0])
         if depth > MAX_NESTING:
