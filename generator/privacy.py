@@ -176,5 +176,5 @@ def exception_lines(docs: Iterable[Any], language: str) -> list[str]:
     """`check`'s listing of the allow_personal_data exceptions, one `PATH:LINE: ...` line each."""
     zh = not language.startswith("en")
     return [f"{doc.path}:{line}: " + (f"允许公开{NAMES[kind][0]}，理由：{reason}" if zh
-                                      else f"publishes {NAMES[kind][1]}s by exception, reason: {reason}")
+                                      else f"allowed to publish: {NAMES[kind][1]}; reason: {reason}")
             for doc in sorted(docs, key=lambda d: d.path) for kind, reason, line in doc.personal_allowed]

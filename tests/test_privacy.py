@@ -223,3 +223,11 @@ def test_drafts_are_scanned_when_they_are_published(tmp_path: Path, capsys: pyte
 def test_check_lists_nothing_without_exceptions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = site_with(tmp_path, {"content/cases/a.md": case_text(slug="a")})
     assert run(["check", str(site)], capsys)[:2] == (0, "OK\n")
+
+
+def test_check_lists_exceptions_in_english_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = site_with(tmp_path, {"site.yaml": "title: Bulletin\nlanguage: en\n", "content/cases/a.md": case_text(
+        slug="a", extra="allow_personal_data: {email: the office's public address}\n", body="office@zx.gov.cn\n")})
+    code, stdout, _ = run(["check", str(site)], capsys)
+    assert code == 0 and stdout.splitlines() == [
+        "content/cases/a.md:8: allowed to publish: e-mail address; reason: the office's public address", "OK"]
