@@ -1,6 +1,7 @@
 """Save-to-reload latency of `bulletin serve`.
 
     python3 benchmarks/serve_latency.py [--cases 10000] [--runs 5] [--no-browser] [--keep DIR]
+    BULLETIN_TIMINGS=1 python3 benchmarks/serve_latency.py ...   # also each rebuild's phases
 
 Runs `python -m generator serve` on a copy of the example site and on a generated
 site of N cases (benchmarks/generate.py), then edits one case's body and moves one
@@ -203,6 +204,9 @@ def measure(label: str, site: Path, runs: int, browser: Any) -> None:
                 if disk:
                     rows["disk"].append(disk[0] - t0)
                 line = server.build_line(t0)
+                timings = [text for t, text in server.lines if t >= t0 and text.startswith("timings: ")]
+                if timings:
+                    line += "\n" + " " * 10 + timings[0]
                 print(f"   {kind} #{i + 1}: signal {rows['signal'][-1] * 1000:7.0f} ms"
                       + (f", reload {rows['reload'][-1] * 1000:7.0f} ms" if rows["reload"] else "")
                       + f"   | {line}")

@@ -381,6 +381,8 @@ class Preview:
             self._failed(when, what, (line,), lang, 1)
             return False
         self.state.publish(True, (), lang)
+        if os.environ.get("BULLETIN_TIMINGS"):   # as `bulletin build` does: where the time went
+            self.echo_err("timings: " + ", ".join(f"{name} {seconds:.3f}s" for name, seconds in report.phases))
         warnings = tuple(w.format() for w in report.warnings)
         if warnings != self._warnings:   # shown when they change, not again on every save
             for line in warnings:
