@@ -56,14 +56,16 @@ def discover(site_dir: Path) -> list[tuple[str, str]]:
     return [(kind, rel) for kind, rel, _, _ in discover_with_stats(site_dir)]
 
 
-def discover_with_stats(site_dir: Path) -> list[tuple[str, str, int, int]]:
+def discover_with_stats(site_dir: Path, outside: list[str] | None = None) -> list[tuple[str, str, int, int]]:
     """(kind, site-relative path, size, mtime_ns) of every content file, sorted.
 
     Plain os.walk on strings: on 10,000 files pathlib's rglob costs more than the build.
-    Hidden files and folders are skipped.
+    Hidden files and folders are skipped, and so are links to files outside SITE (their
+    paths go to `outside`): content is read from the site folder only.
     """
     found: list[tuple[str, str, int, int]] = []
     base = str(site_dir)
+    real_base = os.path.realpath(base) + os.sep
     for kind in KINDS:
         root = os.path.join(base, "content", kind)
         for folder, dirs, names in os.walk(root):
@@ -71,8 +73,13 @@ def discover_with_stats(site_dir: Path) -> list[tuple[str, str, int, int]]:
             rel_folder = os.path.relpath(folder, base).replace(os.sep, "/")
             for name in names:
                 if name.endswith(".md") and not name.startswith("."):
+                    full = os.path.join(folder, name)
+                    if os.path.islink(full) and not os.path.realpath(full).startswith(real_base):
+                        if outside is not None:
+                            outside.append(f"{rel_folder}/{name}")
+                        continue
                     try:
-                        stat = os.stat(os.path.join(folder, name))
+                        stat = os.stat(full)
                     except OSError:
                         continue
                     if S_ISREG(stat.st_mode):

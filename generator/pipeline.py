@@ -122,7 +122,8 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
     cache = DocCache(site_dir, _context_key(site_dir), enabled=opts.use_cache)
     docs: dict[str, Document] = {}
     misses: list[tuple[str, str, int, int]] = []
-    for kind, rel, size, mtime_ns in discover_with_stats(site_dir):
+    outside: list[str] = []
+    for kind, rel, size, mtime_ns in discover_with_stats(site_dir, outside):
         hit = cache.get(rel, size, mtime_ns)
         if hit is None:
             misses.append((kind, rel, size, mtime_ns))
@@ -131,6 +132,9 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
         problems.extend(Problem(*p) for p in found)
         if doc is not None:
             docs[rel] = doc
+    for rel in outside:
+        problems.add(rel, None, "这是指向网站目录以外的链接（符号链接），不会读取；请把文件本身放进 content/",
+                     "this is a link to a file outside the site folder and is not read; put the file itself in content/")
     items = [(kind, rel, (site_dir / rel).read_bytes()) for kind, rel, _, _ in misses]
     _worker.update(context=context)
     if opts.jobs > 1 and len(items) >= 400:

@@ -47,10 +47,14 @@ class Theme:
     def static_files(self) -> dict[str, Path]:
         """OUT-relative path → source file, theme static under the site's own static/."""
         files: dict[str, Path] = {}
+        site = self.site_dir.resolve()
         for root in [self.site_dir / "static"] + [layer / "static" for layer in self.layers]:
             if root.is_dir():
+                in_site = root.resolve().is_relative_to(site)
                 for path in sorted(root.rglob("*")):
                     if path.is_file() and not path.name.startswith("."):
+                        if in_site and not path.resolve().is_relative_to(site):
+                            continue  # a link out of the site folder: never published
                         files.setdefault(path.relative_to(root).as_posix(), path)
         return dict(sorted(files.items()))
 

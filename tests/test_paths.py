@@ -172,3 +172,20 @@ def test_an_empty_folder_or_an_earlier_build_is_fine(world: Path, capsys: pytest
     (world / "out").mkdir()
     assert build_confined(world, capsys)[0] == 0
     assert build_confined(world, capsys)[0] == 0   # OUT now holds an earlier build
+
+
+def test_links_out_of_the_site_are_never_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: 机密\n---\n不应发布\n", encoding="utf-8")
+    (tmp_path / "outside.txt").write_text("不应发布", encoding="utf-8")
+    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text(slug="a")})
+    (site / "content" / "pages").mkdir(parents=True, exist_ok=True)
+    (site / "content" / "pages" / "leak.md").symlink_to(secret)
+    (site / "static").mkdir()
+    (site / "static" / "leak.txt").symlink_to(tmp_path / "outside.txt")
+    code, _, err = run(["build", str(site), "-o", str(tmp_path / "out")], capsys)
+    assert code == 1 and err.startswith("content/pages/leak.md: ")
+    (site / "content" / "pages" / "leak.md").unlink()
+    assert run(["build", str(site), "-o", str(tmp_path / "out")], capsys)[0] == 0
+    assert not (tmp_path / "out" / "leak.txt").exists()
+    assert "不应发布" not in "".join(p.read_text("utf-8", "replace") for p in (tmp_path / "out").rglob("*.html"))
