@@ -7,7 +7,7 @@
 Each round runs every tool once, in alternating order, and the table shows
 medians of wall time and of peak memory (the sum of the resident memory of
 the whole process tree — proportional set size, so pages forked workers share
-are not counted twice — sampled every 20 ms). Rows:
+are not counted twice — sampled every 100 ms). Rows:
   bulletin cold           no cache, empty output folder
   bulletin warm, no edit  the next build with nothing changed
   bulletin warm, 1 body   after editing one case's body
@@ -84,7 +84,7 @@ def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | N
         nonlocal peak
         while not done.is_set():
             peak = max(peak, tree_rss_kib(process.pid))
-            done.wait(0.02)
+            done.wait(0.1)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     _, err = process.communicate()
