@@ -6,6 +6,7 @@ error is reported at once and none cascades.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import sys
@@ -230,9 +231,13 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
                 done(_render_chunk(c))
         else:
             # fork: workers inherit the site instead of unpickling it; output order never matters.
-            with multiprocessing.get_context("fork").Pool(jobs_count) as pool:
-                for chunk_results in pool.imap_unordered(_render_chunk, chunks):
-                    done(chunk_results)
+            gc.freeze()  # the site is read-only from here: keep the collector from copying its pages into workers
+            try:
+                with multiprocessing.get_context("fork").Pool(jobs_count) as pool:
+                    for chunk_results in pool.imap_unordered(_render_chunk, chunks):
+                        done(chunk_results)
+            finally:
+                gc.unfreeze()  # serve builds again and again in one process
         if in_parent:
             renderer = _worker.get("renderer") or Renderer(site, theme, _worker.get("bytecode"))  # type: ignore[arg-type]
             _worker["renderer"] = renderer

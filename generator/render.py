@@ -98,8 +98,9 @@ class Renderer:
         html = self._fragments.get(memo)
         if html is None:
             html = Markup(self.env.get_template(name).render({**context.get_all(), **values}))
-            if len(self._fragments) < 200_000:
-                self._fragments[memo] = html
+            if len(self._fragments) >= 20_000:  # pages near each other share cards; bound the memory
+                self._fragments.clear()
+            self._fragments[memo] = html
         return html
 
     def body_html(self, doc: Case | Report | Page, root: str, absolute: bool = False) -> str:
