@@ -414,8 +414,9 @@ class Preview:
         try:
             yield self
         finally:
+            self.changes.close()
+            builder.join(timeout=60)   # let a build under way finish before its staging is cleaned up
             self.close()
-            builder.join(timeout=30)
 
     def close(self) -> None:
         self.changes.close()
