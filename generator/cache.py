@@ -113,13 +113,27 @@ _fromisoformat = __import__("datetime").datetime.fromisoformat
 
 # -- files -------------------------------------------------------------------------
 
+# What this process last read or wrote, by path: a long-running `serve` reuses it
+# instead of reading the file again, as long as the file's size and mtime show that
+# nobody else changed it in between.
+_in_memory: dict[Path, tuple[int, int, dict[str, Any]]] = {}
+# Decoded documents of this process, by (cache fingerprint, path, size, mtime_ns).
+_decoded: dict[tuple[str, str, int, int], tuple[Any, Any]] = {}
+
+
 def _read(path: Path, fingerprint: str) -> dict[str, Any] | None:
     try:
-        data = marshal.loads(path.read_bytes())
+        stat = os.stat(path)
+        kept = _in_memory.get(path)
+        if kept is not None and kept[:2] == (stat.st_size, stat.st_mtime_ns):
+            data = kept[2]
+        else:
+            data = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
         return None
+    _in_memory[path] = (stat.st_size, stat.st_mtime_ns, data)
     return data
 
 
@@ -129,6 +143,8 @@ def _write(path: Path, data: dict[str, Any]) -> None:
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         temporary.write_bytes(marshal.dumps(data))
         os.replace(temporary, path)
+        stat = os.stat(path)
+        _in_memory[path] = (stat.st_size, stat.st_mtime_ns, data)
     except OSError:
         pass  # a cache that cannot be written only costs time
 
@@ -150,7 +166,11 @@ class DocCache:
         if entry is None or entry[0] != size or entry[1] != mtime_ns:
             return None
         self.fresh[rel] = entry
-        return decode(entry[2]), entry[3]
+        memo = (self.fingerprint, rel, size, mtime_ns)
+        found = _decoded.get(memo)
+        if found is None:
+            found = _decoded[memo] = (decode(entry[2]), entry[3])
+        return found
 
     def put(self, rel: str, size: int, mtime_ns: int, doc: Any, problems: tuple[Any, ...]) -> None:
         self.fresh[rel] = (size, mtime_ns, encode(doc), problems)
@@ -159,6 +179,10 @@ class DocCache:
     def save(self) -> None:
         if self.enabled and (self.dirty or len(self.fresh) != len(self.entries)):
             _write(self.path, {"fingerprint": self.fingerprint, "docs": self.fresh})
+        # Keep only this build's decoded documents (a removed or edited file's go).
+        live = {(self.fingerprint, rel, e[0], e[1]) for rel, e in self.fresh.items()}
+        for memo in [m for m in _decoded if m not in live]:
+            del _decoded[memo]
 
 
 class PinyinCache:

@@ -170,7 +170,8 @@ def _render_chunk(chunk: list[tuple[Job, str]]) -> list[tuple[str, str, str, boo
     """
     renderer = _worker.get("renderer")
     if renderer is None:
-        renderer = _worker["renderer"] = Renderer(_worker["site"], _worker["theme"], _worker.get("bytecode"))  # type: ignore[arg-type]
+        renderer = _worker["renderer"] = Renderer(_worker["site"], _worker["theme"], _worker.get("bytecode"),  # type: ignore[arg-type]
+                                                  _worker.get("index"))  # type: ignore[arg-type]
     staging, out_dir, fresh = _worker["staging"], _worker["out_dir"], _worker["fresh"]
     results = []
     for job, key in chunk:
@@ -211,7 +212,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         kinds = Counter(job[0] for job, _ in todo)
         print("rendering: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()), file=sys.stderr)
     _worker.clear()
-    _worker.update(bytecode=bytecode_dir, site=site, theme=theme, staging=tx.staging if tx else None,
+    _worker.update(bytecode=bytecode_dir, index=index, site=site, theme=theme, staging=tx.staging if tx else None,
                    out_dir=tx.out_dir if tx else None, fresh=tx.fresh if tx else True)
     # The open data files are rendered here, in this process, with the record texts kept in
     # SITE/.cache: every edit rewrites them, and 10,000 records take a second to serialise.
@@ -239,7 +240,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             finally:
                 gc.unfreeze()  # serve builds again and again in one process
         if in_parent:
-            renderer = _worker.get("renderer") or Renderer(site, theme, _worker.get("bytecode"))  # type: ignore[arg-type]
+            renderer = _worker.get("renderer") or Renderer(site, theme, _worker.get("bytecode"), index)  # type: ignore[arg-type]
             _worker["renderer"] = renderer
             if records is not None:
                 renderer.records = records  # type: ignore[attr-defined]
