@@ -73,11 +73,10 @@ class Renderer:
     site: Site
     theme: Theme
     bytecode_dir: Path | None = None   # where compiled templates are kept (SITE/.cache/jinja), if anywhere
-    index: Index | None = None         # the site's index, when the caller has built it already
+    prebuilt_index: Index | None = None   # the site's index, when the caller has built it already
 
     def __post_init__(self) -> None:
-        if self.index is None:
-            self.index = build_index(self.site)
+        self.index: Index = self.prebuilt_index or build_index(self.site)
         self.env = make_environment(self.theme, self.bytecode_dir)
         self.env.globals["cached_include"] = self._cached_include
         self._fragments: dict[tuple[Any, ...], Markup] = {}
