@@ -3,16 +3,18 @@
 Every (token, document) pair becomes one 64-bit key, token code above the document id:
 a CJK character is its code point, a bigram two code points (21 bits each), a word 2**42
 plus its number in this build's vocabulary. Documents are cut in batches; each batch's
-distinct keys are routed to groups of consecutive shards, and each group is then sorted
-and encoded on its own, so memory holds the keys once, never Python objects per posting.
+distinct keys are written to a temporary file ordered by group of consecutive shards, and
+each group is then read back, sorted and encoded on its own: memory holds a batch or a
+group, never every posting, and never a Python object per posting.
 The bytes are those searchindex.encode_ids() and searchindex.join_shard() give (tests compare them).
 """
 from __future__ import annotations
 
-import multiprocessing
+import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -60,6 +62,7 @@ class _Words:
         self.number: dict[str, int] = {}
         self.words: list[str] = []
         self.hashes: list[int] = []
+        self._array = np.zeros(0, dtype=np.uint64)
 
     def code(self, word: str) -> int:
         n = self.number.get(word)
@@ -69,12 +72,19 @@ class _Words:
             self.hashes.append(_fnv(word))
         return _WORD_BASE + n
 
-    def token(self, code: int) -> str:
-        if code < 1 << _CODE_BITS:
-            return chr(code)
-        if code < _WORD_BASE:
-            return chr(code >> _CODE_BITS) + chr(code & ((1 << _CODE_BITS) - 1))
-        return self.words[code - _WORD_BASE]
+    def hashes_of(self, codes: np.ndarray) -> np.ndarray:
+        """The FNV hashes of words, by code."""
+        if len(self._array) != len(self.hashes):
+            self._array = np.array(self.hashes, dtype=np.uint64)
+        return self._array[(codes - np.uint64(_WORD_BASE)).astype(np.intp)]
+
+
+
+def _cjk_token(code: int) -> str:
+    """The character or bigram of a CJK token code."""
+    if code < 1 << _CODE_BITS:
+        return chr(code)
+    return chr(code >> _CODE_BITS) + chr(code & ((1 << _CODE_BITS) - 1))
 
 
 def _cut(texts: list[str], first: int, doc_bits: int) -> tuple[np.ndarray, list[tuple[str, int]]]:
@@ -99,8 +109,8 @@ def _cut(texts: list[str], first: int, doc_bits: int) -> tuple[np.ndarray, list[
     return keys[distinct], words
 
 
-def _shards(codes: np.ndarray, words: _Words | None, shards: int) -> np.ndarray:
-    """searchindex.shard_of() for many token codes at once."""
+def _shards(codes: np.ndarray, word_hashes: Callable[[np.ndarray], np.ndarray] | None, shards: int) -> np.ndarray:
+    """searchindex.shard_of() for many token codes at once; word_hashes(word codes) gives words' FNV hashes."""
     mask = np.uint64(_M32)
     low = codes & np.uint64((1 << _CODE_BITS) - 1)
     single = codes < np.uint64(1 << _CODE_BITS)
@@ -108,8 +118,8 @@ def _shards(codes: np.ndarray, words: _Words | None, shards: int) -> np.ndarray:
     first = np.where(single, codes, (codes >> np.uint64(_CODE_BITS)) & np.uint64((1 << _CODE_BITS) - 1))
     h = ((np.uint64(_FNV_OFFSET) ^ first) * np.uint64(_FNV_PRIME)) & mask
     h = np.where(single | word, h, ((h ^ low) * np.uint64(_FNV_PRIME)) & mask)
-    if words is not None and word.any():
-        h[word] = np.array(words.hashes, dtype=np.uint64)[(codes[word] - np.uint64(_WORD_BASE)).astype(np.intp)]
+    if word_hashes is not None and word.any():
+        h[word] = word_hashes(codes[word])
     h ^= h >> np.uint64(16)
     h = (h * np.uint64(0x85EBCA6B)) & mask
     h ^= h >> np.uint64(13)
@@ -171,108 +181,92 @@ class _Lists:
 
 
 @dataclass(frozen=True)
-class _Plan:
-    recs: list[Record]
+class _Job:
     text_of: Callable[[Document], str]
-    put: Callable[[str, bytes], bool]     # writes one file (in a forked worker too); True if its bytes changed
+    put: Callable[[str, bytes], bool]   # writes one file; True if its bytes changed
     doc_bits: int
     shards: int
     per_group: int
-    batch: int
     keep_texts: bool
+    folder: Path                        # keys spilled to disk between the two passes
 
     @property
     def groups(self) -> int:
         return self.shards // self.per_group
 
-    def route(self, keys: np.ndarray, words: _Words | None) -> list[np.ndarray]:
-        """Keys split by group of shards (group g holds shards g*per_group ... (g+1)*per_group - 1)."""
-        group = _shards(keys >> np.uint64(self.doc_bits), words, self.shards) // self.per_group
+    def spill(self, name: str, keys: np.ndarray, word_hashes: Callable[[np.ndarray], np.ndarray] | None) -> tuple[str, list[int]]:
+        """Write keys ordered by group of shards to a file; (file, where each group starts and ends)."""
+        group = _shards(keys >> np.uint64(self.doc_bits), word_hashes, self.shards) // self.per_group
         order = np.argsort(group, kind="stable")
-        bounds = np.searchsorted(group[order], np.arange(self.groups + 1)).tolist()
-        ordered = keys[order]
-        return [ordered[bounds[g]:bounds[g + 1]] for g in range(self.groups)]
+        path = str(self.folder / name)
+        keys[order].tofile(path)
+        return path, np.searchsorted(group[order], np.arange(self.groups + 1)).tolist()
 
 
-_state: dict[str, Any] = {}   # what forked workers inherit
-
-
-def _map(function: Callable[[int], Any], items: range, jobs: int) -> Iterator[Any]:
-    """function(item) for every item, in order; in a pool of forked workers when jobs > 1."""
-    if jobs <= 1 or len(items) <= 1:
-        yield from map(function, items)
-        return
-    with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
-        yield from pool.imap(function, items)
-
-
-def _batch(first: int) -> tuple[Any, ...]:
-    """One batch of documents: their texts, their docs/N.json files written, their keys by group."""
+def _batch(job: _Job, first: int, recs: list[Record]) -> tuple[Any, ...]:
+    """One batch of documents: their texts, docs/N.json files written, their keys spilled by group."""
     from .searchindex import CHUNK, chunk_json, chunk_path
-    plan: _Plan = _state["plan"]
-    part = plan.recs[first:first + plan.batch]
-    texts = [plan.text_of(r.doc) for r in part]
+    texts = [job.text_of(r.doc) for r in recs]
     written = []
-    for c in range(0, len(part), CHUNK):
+    for c in range(0, len(recs), CHUNK):
         rel = chunk_path((first + c) // CHUNK)
-        if plan.put(rel, chunk_json([[r.url, r.title, r.date, t] for r, t in zip(part[c:c + CHUNK], texts[c:c + CHUNK])])):
+        if job.put(rel, chunk_json([[r.url, r.title, r.date, t] for r, t in zip(recs[c:c + CHUNK], texts[c:c + CHUNK])])):
             written.append(rel)
-    body, body_words = _cut([f"{r.title} {t}" for r, t in zip(part, texts)], first, plan.doc_bits)
-    title, title_words = _cut([r.title for r in part], first, plan.doc_bits)
-    return (texts if plan.keep_texts else None, written, plan.route(body, None), body_words,
-            plan.route(title, None), title_words)
+    body, body_words = _cut([f"{r.title} {t}" for r, t in zip(recs, texts)], first, job.doc_bits)
+    title, title_words = _cut([r.title for r in recs], first, job.doc_bits)
+    return (texts if job.keep_texts else None, written, job.spill(f"{first}.body", body, None), body_words,
+            job.spill(f"{first}.title", title, None), title_words)
 
 
-def _group(g: int) -> list[str]:
-    """Encode and write the shards of group g; the paths whose bytes changed."""
+def _read(spans: list[tuple[str, int, int]]) -> np.ndarray:
+    parts = [np.fromfile(path, dtype=np.uint64, count=stop - start, offset=start * 8) for path, start, stop in spans]
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def _group(job: _Job, g: int, body_spans: list[tuple[str, int, int]], title_spans: list[tuple[str, int, int]],
+           words: _Words) -> list[str]:
+    """Sort, encode and write the shards of one group; the paths whose bytes changed."""
     from .searchindex import shard_path
-    plan: _Plan = _state["plan"]
-    words: _Words = _state["words"]
-    empty = np.zeros(0, dtype=np.uint64)
-    body_parts, title_parts = _state["body"][g], _state["title"][g]
-    body = _Lists(np.sort(np.concatenate(body_parts)) if body_parts else empty, plan.doc_bits)
-    title = _Lists(np.sort(np.concatenate(title_parts)) if title_parts else empty, plan.doc_bits)
+    body, title = _Lists(_read(body_spans), job.doc_bits), _Lists(_read(title_spans), job.doc_bits)
     in_title = dict(zip(title.codes.tolist(), range(len(title.codes))))
-    entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(plan.per_group)]
-    where = (_shards(body.codes, words, plan.shards) - g * plan.per_group).tolist()
+    entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(job.per_group)]
+    where = (_shards(body.codes, words.hashes_of, job.shards) - g * job.per_group).tolist()
     for t, (code, local) in enumerate(zip(body.codes.tolist(), where)):
         at = in_title.get(code)
-        entries[local][words.token(code)] = (body.encoded(t), title.encoded(at) if at is not None else b"\x00")
-    rels = [shard_path(g * plan.per_group + local) for local in range(plan.per_group)]
-    return [rel for rel, found in zip(rels, entries) if plan.put(rel, join_shard(found))]
+        token = words.words[code - _WORD_BASE] if code >= _WORD_BASE else _cjk_token(code)
+        entries[local][token] = (body.encoded(t), title.encoded(at) if at is not None else b"\x00")
+    rels = [shard_path(g * job.per_group + local) for local in range(job.per_group)]
+    return [rel for rel, found in zip(rels, entries) if job.put(rel, join_shard(found))]
 
 
 def build_index(recs: list[Record], text_of: Callable[[Document], str], put: Callable[[str, bytes], bool],
-                texts: list[str] | None, shards: int, batch: int, jobs: int = 1) -> set[str]:
+                texts: list[str] | None, shards: int, batch: int) -> set[str]:
     """Write every docs/N.json and shards/N.bin through put(); return the paths whose bytes changed.
 
-    Two passes, each in `jobs` forked workers: documents in batches (text, chunk files, keys),
-    then groups of shards (sort, encode, write). Fills `texts` (when given) with every text.
+    Two passes: documents in batches (text, chunk files, keys spilled to a temporary folder by
+    group of shards), then groups (read back, sort, encode, write), so memory holds one batch
+    or one group at a time. Fills `texts` (when given) with every document's text.
     """
     from .searchindex import CHUNK
     batch = max(CHUNK, batch // CHUNK * CHUNK)  # a batch writes whole docs/N.json files
-    plan = _Plan(recs, text_of, put, max(1, (len(recs) - 1).bit_length()), shards, min(shards, SHARDS_PER_GROUP),
-                 batch, texts is not None)
     words = _Words()
-    body_parts: list[list[np.ndarray]] = [[] for _ in range(plan.groups)]
-    title_parts: list[list[np.ndarray]] = [[] for _ in range(plan.groups)]
+    spans: dict[str, list[tuple[str, list[int]]]] = {"body": [], "title": []}
     written: set[str] = set()
-    _state.update(plan=plan, words=words, body=body_parts, title=title_parts)
-    try:
-        for batch_texts, changed, body, body_words, title, title_words in _map(_batch, range(0, len(recs), batch), jobs):
+    with tempfile.TemporaryDirectory(prefix="bulletin-search-") as folder:
+        job = _Job(text_of, put, max(1, (len(recs) - 1).bit_length()), shards, min(shards, SHARDS_PER_GROUP),
+                   texts is not None, Path(folder))
+        for first in range(0, len(recs), batch):
+            batch_texts, changed, body, body_words, title, title_words = _batch(job, first, recs[first:first + batch])
             written.update(changed)
             if texts is not None:
                 texts.extend(batch_texts)
-            for groups, found, into in ((body, body_words, body_parts), (title, title_words, title_parts)):
+            for stream, spilled, found in (("body", body, body_words), ("title", title, title_words)):
+                spans[stream].append(spilled)
                 if found:
-                    keys = (np.array([words.code(w) for w, _ in found], dtype=np.uint64) << np.uint64(plan.doc_bits)) \
+                    keys = (np.array([words.code(w) for w, _ in found], dtype=np.uint64) << np.uint64(job.doc_bits)) \
                         | np.array([n for _, n in found], dtype=np.uint64)
-                    groups = [np.concatenate(pair) for pair in zip(groups, plan.route(keys, words))]
-                for g, keys in enumerate(groups):
-                    if len(keys):
-                        into[g].append(keys)
-        for changed in _map(_group, range(plan.groups), jobs):
-            written.update(changed)
-    finally:
-        _state.clear()
+                    spans[stream].append(job.spill(f"{first}.{stream}-words", keys, words.hashes_of))
+        for g in range(job.groups):
+            written.update(_group(job, g, *[[(path, bounds[g], bounds[g + 1]) for path, bounds in spans[stream]
+                                             if bounds[g] < bounds[g + 1]] for stream in ("body", "title")], words))
     return written

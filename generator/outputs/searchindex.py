@@ -409,7 +409,12 @@ def state_path(site_dir: Path, out_dir: Path) -> Path:
 
 
 def write_index(site: Site, site_dir: Path, tx: Transaction, use_cache: bool = True, jobs: int = 1) -> Bundle:
-    """Write the search index through `tx`: patch the last build's when it can, else make it anew."""
+    """Write the search index through `tx`: patch the last build's when it can, else make it anew.
+
+    `jobs` is not used: the index is made in this one process. Forked workers would each count
+    the whole site in their resident memory, and spawned ones re-import the caller's main
+    module (a script without a __main__ guard would start them over and over).
+    """
     recs = records(site)
     site_fp = site_fingerprint(site)
     facets = Facets.of(site)
@@ -422,7 +427,7 @@ def write_index(site: Site, site_dir: Path, tx: Transaction, use_cache: bool = T
     if previous is not None and not site.config.index_links:
         bundle = _patch(previous, recs, keys, facets, site, site_fp, tx)
     if bundle is None:
-        bundle = _build(recs, keys, facets, site, site_fp, tx, jobs)
+        bundle = _build(recs, keys, facets, site, site_fp, tx)
     bundle.state_path, bundle.state, bundle.out_dir = path, state, tx.out_dir
     return bundle
 
@@ -433,14 +438,14 @@ def _put(tx: Transaction, rel: str, data: bytes, written: set[str]) -> None:
 
 
 def _build(recs: list[Record], keys: list[tuple[str, str]], facets: Facets, site: Site, site_fp: str,
-           tx: Transaction, jobs: int) -> Bundle:
+           tx: Transaction) -> Bundle:
     """The whole index, from every document."""
     from . import searchbuild  # numpy: imported only when a large index is made anew
     written: set[str] = set()
     texts: list[str] | None = [] if site.config.index_links else None
     shards = shard_count(len(recs))
     if len(recs) >= NUMPY_FROM:
-        written |= searchbuild.build_index(recs, Texts(site), tx.put, texts, shards, BATCH, jobs)
+        written |= searchbuild.build_index(recs, Texts(site), tx.put, texts, shards, BATCH)
     else:
         for rel, data in small_index(recs, Texts(site), texts, shards):
             _put(tx, rel, data, written)
