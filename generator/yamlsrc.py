@@ -178,6 +178,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, offset: int) -> YamlErro
     if "\t" in problem or "'\\t'" in problem or source_line.startswith("\t") or "\t" in source_line[: mark.column + 1 if mark else 0]:
         return YamlError(line, "YAML 不能用 Tab 缩进；请改用空格",
                          "YAML cannot be indented with tabs; use spaces")
+    if "maximum nesting depth" in problem:  # newer libyaml stops deep nesting itself
+        return YamlError(line, f"YAML 嵌套超过 {MAX_DEPTH} 层", f"YAML is nested more than {MAX_DEPTH} levels deep")
     if "mapping values are not allowed" in problem:
         return YamlError(line, "YAML 格式错误：这一行的冒号位置不对；值里有冒号时请加引号，如 title: \"时间：上午\"",
                          "YAML syntax error: unexpected colon; quote values that contain a colon, e.g. title: \"a: b\"")
