@@ -245,11 +245,15 @@ class PageManifest:
             return False
         return (stat.st_size, stat.st_mtime_ns) == seen
 
-    def save(self, entries: dict[str, tuple[str, str]]) -> None:
+    def save(self, entries: dict[str, tuple[str, str]], changed: set[str] | None = None) -> None:
+        """Record this build's keys; files not in `changed` kept their inode, so their stats stand."""
         if not self.enabled:
             return
         stats = {}
         for _, rel in entries.values():
+            if changed is not None and rel not in changed and rel in self.stats:
+                stats[rel] = self.stats[rel]
+                continue
             try:
                 stat = os.stat(self._out + rel)
             except OSError:

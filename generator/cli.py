@@ -78,6 +78,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> None:
+    """The console entry point: main(), then exit without freeing every object one by one
+    (on a 10,000-case site that teardown alone takes a tenth of a second)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:

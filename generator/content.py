@@ -59,31 +59,41 @@ def discover(site_dir: Path) -> list[tuple[str, str]]:
 def discover_with_stats(site_dir: Path, outside: list[str] | None = None) -> list[tuple[str, str, int, int]]:
     """(kind, site-relative path, size, mtime_ns) of every content file, sorted.
 
-    Plain os.walk on strings: on 10,000 files pathlib's rglob costs more than the build.
-    Hidden files and folders are skipped, and so are links to files outside SITE (their
-    paths go to `outside`): content is read from the site folder only.
+    os.scandir on strings: on 10,000 files pathlib's rglob costs more than the build, and
+    a directory entry knows whether it is a link without another system call. Hidden
+    files and folders are skipped; folders reached through links are not entered; a file
+    that is a link out of SITE goes to `outside` (content is read from the site only).
     """
     found: list[tuple[str, str, int, int]] = []
     base = str(site_dir)
     real_base = os.path.realpath(base) + os.sep
+
+    def walk(folder: str, rel_folder: str, kind: str) -> None:
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError:
+            return
+        for entry in listed:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            rel = f"{rel_folder}/{name}"
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, rel, kind)
+            elif name.endswith(".md"):
+                if entry.is_symlink() and not os.path.realpath(entry.path).startswith(real_base):
+                    if outside is not None:
+                        outside.append(rel)
+                    continue
+                try:
+                    stat = entry.stat()
+                except OSError:
+                    continue
+                if S_ISREG(stat.st_mode):
+                    found.append((kind, rel, stat.st_size, stat.st_mtime_ns))
     for kind in KINDS:
-        root = os.path.join(base, "content", kind)
-        for folder, dirs, names in os.walk(root):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            rel_folder = os.path.relpath(folder, base).replace(os.sep, "/")
-            for name in names:
-                if name.endswith(".md") and not name.startswith("."):
-                    full = os.path.join(folder, name)
-                    if os.path.islink(full) and not os.path.realpath(full).startswith(real_base):
-                        if outside is not None:
-                            outside.append(f"{rel_folder}/{name}")
-                        continue
-                    try:
-                        stat = os.stat(full)
-                    except OSError:
-                        continue
-                    if S_ISREG(stat.st_mode):
-                        found.append((kind, f"{rel_folder}/{name}", stat.st_size, stat.st_mtime_ns))
+        walk(os.path.join(base, "content", kind), f"content/{kind}", kind)
     return sorted(found)
 
 

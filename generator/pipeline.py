@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from . import links, privacy, urls, writer
 from .config import BuildOptions, load_config
@@ -84,8 +84,8 @@ def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True) -> tu
     live = [d for d in docs if published(d)]
     for doc in live:  # personal data stops the build before anything is published
         problems.extend(privacy.problems(doc.path, doc.personal_found, doc.personal_allowed, config.language))
-    cases = sorted((d for d in live if isinstance(d, Case)), key=lambda c: (-c.when.moment.timestamp(), c.slug))
-    reports = sorted((d for d in live if isinstance(d, Report)), key=lambda r: (-r.when.moment.timestamp(), r.slug))
+    cases = _newest_first([d for d in live if isinstance(d, Case)])
+    reports = _newest_first([d for d in live if isinstance(d, Report)])
     pages = sorted((d for d in live if isinstance(d, Page)), key=lambda p: p.slug)
 
     # Cross-file rules need every document parsed first. Links are checked only when every
@@ -99,6 +99,13 @@ def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True) -> tu
     site = Site(config=config, places=places, topics=topics, cases=tuple(cases), reports=tuple(reports),
                 pages=tuple(pages), base_url=base_url, today_iso=opts.today.isoformat())
     return site, theme, problems.warnings
+
+
+def _newest_first(docs: list[Any]) -> list[Any]:
+    """Date descending, then slug ascending: two stable sorts (datetime.timestamp() is slow)."""
+    docs.sort(key=lambda d: d.slug)
+    docs.sort(key=lambda d: d.when.moment, reverse=True)
+    return docs
 
 
 def _context_key(site_dir: Path) -> str:
@@ -306,7 +313,7 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
     except BaseException:
         tx.discard()
         raise
-    manifest.save(entries)
+    manifest.save(entries, changed)
     records.save()
     bundle.save()
     return BuildReport(len(files), len(changed), len(files) - len(changed), time.perf_counter() - started,
