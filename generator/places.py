@@ -10,9 +10,9 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import Problems, join_choices, suggestion
-from .schema import Reader
+from .schema import Reader, read_yaml_list
 from .slugs import is_valid_slug, slugify
-from .yamlsrc import YamlError, YList, YMap, load_yaml
+from .yamlsrc import YList, YMap
 
 PLACES_FILE = "content/places.yaml"
 TOWNSHIP_DEPTH = 3
@@ -114,21 +114,10 @@ def _is_subsequence(parts: tuple[str, ...], path: tuple[str, ...]) -> bool:
 
 
 def load_places(site_dir: Path, problems: Problems) -> PlaceTree:
-    path = site_dir / PLACES_FILE
-    if not path.exists():
-        problems.add(PLACES_FILE, None, "缺少地名文件 content/places.yaml；请按 省 > 市 > 县（区） > 乡镇（街道） 列出地名",
-                     "content/places.yaml is missing; list places as province > city > county > township")
-        return PlaceTree(())
-    try:
-        data = load_yaml(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        problems.add(PLACES_FILE, None, "文件不是 UTF-8 编码；请用 UTF-8 另存", "the file is not UTF-8; save it as UTF-8")
-        return PlaceTree(())
-    except YamlError as exc:
-        problems.add(PLACES_FILE, exc.line, exc.zh, exc.en)
-        return PlaceTree(())
-    if not isinstance(data, YList):
-        problems.add(PLACES_FILE, 1, "places.yaml 应为列表，每项以 - name: 开头", "places.yaml should be a list of `- name:` items")
+    data = read_yaml_list(site_dir, PLACES_FILE, problems,
+                          "缺少地名文件 content/places.yaml；请按 省 > 市 > 县（区） > 乡镇（街道） 列出地名",
+                          "content/places.yaml is missing; list places as province > city > county > township")
+    if data is None:
         return PlaceTree(())
     places: list[Place] = []
     earlier = len(problems.errors)

@@ -4,10 +4,11 @@ Shared by site.yaml, places, topics and front matter. Pure.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import Problems, join_choices, suggestion
-from .yamlsrc import YList, YMap
+from .yamlsrc import YamlError, YList, YMap, load_yaml
 
 _TYPE_NAMES = {
     str: ("文字", "text"), int: ("整数", "a whole number"), bool: (" true 或 false", "true or false"),
@@ -86,3 +87,24 @@ class Reader:
             self.error(key, f"「{key}」不能是负数", f"`{key}` cannot be negative", at_value=True)
             return None
         return value  # type: ignore[no-any-return]
+
+
+def read_yaml_list(site_dir: Path, rel: str, problems: Problems, missing_zh: str, missing_en: str) -> YList | None:
+    """A site file holding a YAML list (places.yaml, topics.yaml); None, with a problem, when it cannot be had."""
+    path = site_dir / rel
+    if not path.exists():
+        problems.add(rel, None, missing_zh, missing_en)
+        return None
+    try:
+        data = load_yaml(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        problems.add(rel, None, "文件不是 UTF-8 编码；请用 UTF-8 另存", "the file is not UTF-8; save it as UTF-8")
+        return None
+    except YamlError as exc:
+        problems.add(rel, exc.line, exc.zh, exc.en)
+        return None
+    if not isinstance(data, YList):
+        name = rel.rsplit("/", 1)[-1]
+        problems.add(rel, 1, f"{name} 应为列表，每项以 - name: 开头", f"{name} should be a list of `- name:` items")
+        return None
+    return data

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problems
-from .schema import Reader
+from .schema import Reader, read_yaml_list
 from .slugs import is_valid_slug, slugify
-from .yamlsrc import YamlError, YList, YMap, load_yaml
+from .yamlsrc import YMap
 
 TOPICS_FILE = "content/topics.yaml"
 TOPIC_KEYS = ("name", "slug", "description")
@@ -22,21 +22,10 @@ class Topic:
 
 
 def load_topics(site_dir: Path, problems: Problems) -> tuple[Topic, ...]:
-    path = site_dir / TOPICS_FILE
-    if not path.exists():
-        problems.add(TOPICS_FILE, None, "缺少议题文件 content/topics.yaml；请列出议题，如 - name: 交通出行",
-                     "content/topics.yaml is missing; list the topics, e.g. - name: Transport")
-        return ()
-    try:
-        data = load_yaml(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        problems.add(TOPICS_FILE, None, "文件不是 UTF-8 编码；请用 UTF-8 另存", "the file is not UTF-8; save it as UTF-8")
-        return ()
-    except YamlError as exc:
-        problems.add(TOPICS_FILE, exc.line, exc.zh, exc.en)
-        return ()
-    if not isinstance(data, YList):
-        problems.add(TOPICS_FILE, 1, "topics.yaml 应为列表，每项以 - name: 开头", "topics.yaml should be a list of `- name:` items")
+    data = read_yaml_list(site_dir, TOPICS_FILE, problems,
+                          "缺少议题文件 content/topics.yaml；请列出议题，如 - name: 交通出行",
+                          "content/topics.yaml is missing; list the topics, e.g. - name: Transport")
+    if data is None:
         return ()
     topics: list[Topic] = []
     names: dict[str, int] = {}
