@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import BuildOptions, load_config, today_for
-from .errors import Problem, Problems, SiteError
+from .errors import Problems, SiteError
 
 
 class UsageError(Exception):
@@ -255,7 +255,3 @@ def _run_editing(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(data)
     return 0
-
-
-def format_problems(problems: list[Problem]) -> str:
-    return "\n".join(p.format() for p in sorted(problems))

@@ -46,13 +46,6 @@ class PlaceTree:
     def _townships(self) -> tuple[Place, ...]:
         return tuple(p for p in self.places if p.depth == TOWNSHIP_DEPTH)
 
-    @cached_property
-    def _townships_by_name(self) -> dict[str, tuple[Place, ...]]:
-        found: dict[str, list[Place]] = {}
-        for t in self._townships:
-            found.setdefault(t.name, []).append(t)
-        return {k: tuple(v) for k, v in found.items()}
-
     def townships(self) -> tuple[Place, ...]:
         return self._townships
 
@@ -94,7 +87,7 @@ class PlaceTree:
         parts = tuple(p.strip() for p in text.split("/") if p.strip())
         if not parts:
             return None, ()
-        same_name = self._townships_by_name.get(parts[-1], ())
+        same_name = tuple(p for p in self._by_name.get(parts[-1], ()) if p.depth == TOWNSHIP_DEPTH)
         matches = tuple(t for t in same_name if _is_subsequence(parts, t.path))
         if len(matches) == 1:
             return matches[0], ()

@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -339,9 +339,4 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
         if name.endswith((".html", ".xml", ".txt", ".svg")) and not name.endswith(".py"):
             found = (name, line)
     return found
-
-
-def render_all(renderer: Renderer, jobs: list[Job]) -> Iterator[tuple[str, bytes]]:
-    for job in jobs:
-        yield renderer.render(job)
 
