@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import REPO, case_text, make_site, tree_hash
-from generator import sanitize
+from generator import markup as markup_module, sanitize
 from generator.config import load_config
 from generator.content import CASE_KEYS, Context, parse_document
 from generator.errors import Problems
@@ -234,3 +234,31 @@ def test_output_does_not_depend_on_file_order_jobs_or_hash_seed(tmp_path_factory
     reference = cli_build(forward, root / "out1", jobs=1, hash_seed="0", cache=False)
     assert cli_build(backward, root / "out2", jobs=2, hash_seed="12345", cache=True) == reference
     assert cli_build(backward, root / "out2", jobs=2, hash_seed="random", cache=True) == reference   # warm cache, new seed
+
+
+# -- Markdown converted by the pruned instances equals a full instance's output ---------
+
+PRUNING_PIECES = MARKDOWN + ["~~~\ncode\n~~~\n", "```py\nx\n```\n", "a  \nb", "a \t\nb", "a\r\nb  \r\n", "trailing  ",
+                             "\\*", "\\[x]", "<https://example.org>", "<a@b.cn>", "![p](/x.png)", "![p][r]\n\n[r]: /y.png",
+                             "[a][r]\n\n[r]: /z", "[r]", "**b**", "__u__", "_e_", "***", "a | b\n--|--\n1 | 2\n",
+                             "[^n]\n\n[^n]: note", "&copy;", "&#x41;", "`code`", "``a`b``", "\t- tab item"]
+
+
+@settings(max_examples=1500, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.one_of(st.sampled_from(PRUNING_PIECES), st.text(alphabet=MIXED, max_size=12)), max_size=14).map("".join))
+def test_pruned_markdown_instances_give_the_full_instances_html(text: str) -> None:
+    assert markup_module._markdown(text).reset().convert(text) == markup_module._markdown_full().convert(text)
+
+
+def test_pruned_markdown_matches_on_every_example_and_benchmark_body() -> None:
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        import generate  # the benchmark corpus generator: realistic bodies
+    finally:
+        sys.path.pop(0)
+    bodies = [p.read_text(encoding="utf-8").split("\n---\n", 1)[-1] for p in (root / "content").rglob("*.md")]
+    bodies += [case["body"] for case in generate.cases(300)]
+    full = markup_module._markdown_full()
+    for text in bodies:
+        assert markup_module._markdown(text).reset().convert(text) == full.reset().convert(text), text[:80]
