@@ -172,8 +172,9 @@ class DocCache:
             found = _decoded[memo] = (decode(entry[2]), entry[3])
         return found
 
-    def put(self, rel: str, size: int, mtime_ns: int, doc: Any, problems: tuple[Any, ...]) -> None:
-        self.fresh[rel] = (size, mtime_ns, encode(doc), problems)
+    def put(self, rel: str, size: int, mtime_ns: int, row: Any, problems: tuple[Any, ...]) -> None:
+        """`row`: the document as `encode` made it (None for a file with errors)."""
+        self.fresh[rel] = (size, mtime_ns, row, problems)
         self.dirty = True
 
     def save(self) -> None:

@@ -180,7 +180,7 @@ def _run(args: argparse.Namespace) -> int:
         for warning in report.warnings:
             print(warning.format(), file=sys.stderr)
         if os.environ.get("BULLETIN_TIMINGS"):
-            print("timings: " + ", ".join(f"{name} {seconds:.3f}s" for name, seconds in report.phases), file=sys.stderr)
+            print(report.timings(), file=sys.stderr)
         zh = load_config(site, Problems()).language != "en"
         shown = out_dir.relative_to(Path.cwd()) if out_dir.is_relative_to(Path.cwd()) else out_dir
         if zh:

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from . import links, privacy, urls, writer
 from .config import BuildOptions, load_config
-from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache, RecordCache, code_fingerprint
+from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache, RecordCache, code_fingerprint, decode, encode
 from .content import Context, discover_with_stats, parse_document
 from .errors import Problem, Problems, SiteError
 from .model import Case, Document, Page, Report, Site
@@ -43,6 +43,14 @@ class BuildReport:
     seconds: float
     warnings: tuple[Problem, ...] = ()
     phases: tuple[tuple[str, float], ...] = ()   # (phase, seconds), for benchmarks and BULLETIN_TIMINGS=1
+    alongside: tuple[tuple[str, float], ...] = ()   # work done during the render phase, in this process
+
+    def timings(self) -> str:
+        """What BULLETIN_TIMINGS=1 prints: the phases in order, then what ran alongside rendering."""
+        line = "timings: " + ", ".join(f"{name} {seconds:.3f}s" for name, seconds in self.phases)
+        if self.alongside:
+            line += "\ntimings alongside render: " + ", ".join(f"{name} {seconds:.3f}s" for name, seconds in self.alongside)
+        return line
 
 
 class Phases:
@@ -119,9 +127,30 @@ def _context_key(site_dir: Path) -> str:
     return hashlib.sha1(b"\0".join(parts)).hexdigest()
 
 
-def _parse_files(items: list[tuple[str, str, bytes]]) -> list[tuple[Document | None, list[Problem]]]:
-    context = _worker["context"]
-    return [parse_document(kind, rel, data, context) for kind, rel, data in items]  # type: ignore[arg-type]
+def _parse_files(items: list[tuple[str, str]]) -> list[tuple[Document | None, list[Problem]]]:
+    """Read and parse content files (in a worker, the files are read there, not sent over)."""
+    context, site_dir = _worker["context"], _worker["site_dir"]
+    return [parse_document(kind, rel, (site_dir / rel).read_bytes(), context)  # type: ignore[operator, arg-type]
+            for kind, rel in items]
+
+
+def _parse_files_encoded(items: list[tuple[str, str]]) -> list[tuple[Any, Document | None, list[Problem]]]:
+    """In a worker: parse, and send documents back as the cache's plain tuples, which the
+    parent unpacks several times faster than it unpickles frozen dataclasses."""
+    results = []
+    for doc, found in _parse_files(items):
+        try:
+            results.append((encode(doc), None, found))
+        except TypeError:
+            results.append((None, doc, found))
+    return results
+
+
+def _encoded_or_none(doc: Document | None) -> Any:
+    try:
+        return encode(doc)
+    except TypeError:
+        return None
 
 
 def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, problems: Problems,
@@ -143,23 +172,22 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
     for rel in outside:
         problems.add(rel, None, "这是指向网站目录以外的链接（符号链接），不会读取；请把文件本身放进 content/",
                      "this is a link to a file outside the site folder and is not read; put the file itself in content/")
-    items = [(kind, rel, (site_dir / rel).read_bytes()) for kind, rel, _, _ in misses]
-    _worker.update(context=context)
+    items = [(kind, rel) for kind, rel, _, _ in misses]
+    _worker.update(context=context, site_dir=site_dir)
     if opts.jobs > 1 and len(items) >= 400:
         with multiprocessing.get_context("fork").Pool(opts.jobs) as pool:
             size = max(50, len(items) // (opts.jobs * 4) + 1)
-            parsed = [r for chunk in pool.map(_parse_files, [items[i:i + size] for i in range(0, len(items), size)]) for r in chunk]
+            chunks = pool.map(_parse_files_encoded, [items[i:i + size] for i in range(0, len(items), size)])
+        parsed = [(row, decode(row) if row is not None else doc, found) for chunk in chunks for row, doc, found in chunk]
     else:
-        parsed = _parse_files(items)
+        parsed = [(_encoded_or_none(doc), doc, found) for doc, found in _parse_files(items)]
     _worker.clear()
-    for (kind, rel, size, mtime), (doc, found) in zip(misses, parsed):
+    for (kind, rel, size, mtime), (row, doc, found) in zip(misses, parsed):
         problems.extend(found)
         if doc is not None:
             docs[rel] = doc
-        try:
-            cache.put(rel, size, mtime, doc, tuple((p.path, p.line, p.message, p.warning) for p in found))
-        except TypeError:
-            pass  # a value the cache cannot hold: parse this file again next time
+        if row is not None or doc is None:  # else a value the cache cannot hold: parse this file again next time
+            cache.put(rel, size, mtime, row, tuple((p.path, p.line, p.message, p.warning) for p in found))
     if save_cache:
         cache.save()
     return [docs[rel] for rel in sorted(docs)]
@@ -195,13 +223,38 @@ def job_id(job: Job) -> str:
     return "/".join(job)
 
 
+def _chunks_by_township(todo: list[tuple[Job, str]], index: Any, size: int) -> list[list[tuple[Job, str]]]:
+    """Chunks of about `size` jobs, each township's case pages, lists and feeds in one chunk:
+    a worker then renders a township's feed from bodies it has just rendered for its case
+    pages, and the cards of related cases (mostly neighbours in the township) once."""
+    township_of = {slug: case.township for slug, case in index.case_by_slug.items()}
+    groups: dict[str, list[tuple[Job, str]]] = {}
+    rest: list[tuple[Job, str]] = []
+    for item in todo:
+        job = item[0]
+        if job[0] == "case":
+            groups.setdefault(township_of[job[1]], []).append(item)
+        elif job[0] == "township" or (job[0] == "feed" and job[1] in ("township", "township_stage")):
+            groups.setdefault(job[2] if job[0] == "feed" else job[1], []).append(item)
+        else:
+            rest.append(item)
+    chunks: list[list[tuple[Job, str]]] = [[]]
+    for group in [*groups.values(), *([item] for item in rest)]:
+        if len(chunks[-1]) >= size:
+            chunks.append([])
+        chunks[-1].extend(group)
+    return [c for c in chunks if c]
+
+
 def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transaction | None,
                 manifest: PageManifest | None, progress: Progress | None = None,
-                records: export.RecordMemo | None = None, bytecode_dir: Path | None = None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
+                records: export.RecordMemo | None = None, bytecode_dir: Path | None = None,
+                meanwhile: Callable[[], None] | None = None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
     """Render every job whose key changed (all of them for check).
 
     Returns the manifest entries {job id: (key, output path)}, the paths whose bytes
-    changed, and (for check, when tx is None) every page's links.
+    changed, and (for check, when tx is None) every page's links. `meanwhile` is run in
+    this process while worker processes render.
     """
     index = build_index(site)
     keys = Keys(site, index, theme.fingerprint(), site.config.per_page)
@@ -225,33 +278,40 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
     # SITE/.cache: every edit rewrites them, and 10,000 records take a second to serialise.
     in_parent = [(job, key) for job, key in todo if job[0] in ("json", "csv")]
     todo = [(job, key) for job, key in todo if job[0] not in ("json", "csv")]
-    chunk = max(20, len(todo) // (jobs_count * 8) + 1)
-    chunks = [todo[i:i + chunk] for i in range(0, len(todo), chunk)]
+    chunks = _chunks_by_township(todo, index, max(20, len(todo) // (jobs_count * 8) + 1))
     results: list[list[tuple[str, str, str, bool, list[str]]]] = []
 
     def done(chunk_results: list[tuple[str, str, str, bool, list[str]]]) -> None:
         results.append(chunk_results)
         if progress is not None:
             progress(sum(len(r) for r in results), len(todo))
-    try:
-        if jobs_count <= 1 or len(todo) < 200:
-            for c in chunks:
-                done(_render_chunk(c))
-        else:
-            # fork: workers inherit the site instead of unpickling it; output order never matters.
-            gc.freeze()  # the site is read-only from here: keep the collector from copying its pages into workers
-            try:
-                with multiprocessing.get_context("fork").Pool(jobs_count) as pool:
-                    for chunk_results in pool.imap_unordered(_render_chunk, chunks):
-                        done(chunk_results)
-            finally:
-                gc.unfreeze()  # serve builds again and again in one process
+    def in_this_process() -> None:
         if in_parent:
             renderer = _worker.get("renderer") or Renderer(site, theme, _worker.get("bytecode"), index)  # type: ignore[arg-type]
             _worker["renderer"] = renderer
             if records is not None:
                 renderer.records = records  # type: ignore[attr-defined]
             done(_render_chunk(in_parent))
+        if meanwhile is not None:
+            meanwhile()
+    try:
+        if jobs_count <= 1 or len(todo) < 200:
+            for c in chunks:
+                done(_render_chunk(c))
+            in_this_process()
+        else:
+            # fork: workers inherit the site instead of unpickling it; output order never matters.
+            gc.freeze()  # the site is read-only from here: keep the collector from copying its pages into workers
+            try:
+                with multiprocessing.get_context("fork").Pool(jobs_count) as pool:
+                    # While the workers render pages, this process makes the open data files and
+                    # whatever the caller gave it, instead of doing that alone at the end.
+                    waiting = [pool.apply_async(_render_chunk, (c,), callback=done) for c in chunks]
+                    in_this_process()
+                    for result in waiting:
+                        result.get()  # raises a worker's TemplateProblem here
+            finally:
+                gc.unfreeze()  # serve builds again and again in one process
     except TemplateProblem as exc:
         raise SiteError([exc.problem]) from None
     finally:
@@ -293,21 +353,25 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
     phases.mark("prepare")
     try:
         records = RecordCache(site_dir, _records_stamp(site), enabled=opts.use_cache)
+        searched: dict[str, Any] = {}
+
+        def search_index() -> None:
+            # The search index is made from the documents (not the pages), patched when few changed.
+            started_search = time.perf_counter()
+            searched["bundle"] = searchindex.write_index(site, site_dir, tx, opts.use_cache, opts.jobs)
+            searched["seconds"] = time.perf_counter() - started_search
         entries, changed, _ = render_site(site, theme, opts.jobs, tx, manifest, progress, records.memo,
-                                          site_dir / CACHE_DIR / "jinja" if opts.use_cache else None)
+                                          site_dir / CACHE_DIR / "jinja" if opts.use_cache else None, search_index)
         phases.mark("render")
-        files = {rel for _, rel in entries.values()}
+        bundle = searched["bundle"]
+        files = {rel for _, rel in entries.values()} | bundle.files
+        changed |= bundle.written
         _static_conflicts(site_dir, site.config.language, static, files)
         for rel, source in static.items():
             if tx.put(rel, source.read_bytes()):
                 changed.add(rel)
             files.add(rel)
         phases.mark("static")
-        # The search index is made from the documents (not the pages), patched when few changed.
-        bundle = searchindex.write_index(site, site_dir, tx, opts.use_cache, opts.jobs)
-        files |= bundle.files
-        changed |= bundle.written
-        phases.mark("search")
         tx.commit(files, changed)
         phases.mark("commit")
     except BaseException:
@@ -317,7 +381,7 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
     records.save()
     bundle.save()
     return BuildReport(len(files), len(changed), len(files) - len(changed), time.perf_counter() - started,
-                       tuple(warnings), tuple(phases.items))
+                       tuple(warnings), tuple(phases.items), (("search", searched["seconds"]),))
 
 
 def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = None) -> list[Problem]:

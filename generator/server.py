@@ -382,7 +382,8 @@ class Preview:
             return False
         self.state.publish(True, (), lang)
         if os.environ.get("BULLETIN_TIMINGS"):   # as `bulletin build` does: where the time went
-            self.echo_err("timings: " + ", ".join(f"{name} {seconds:.3f}s" for name, seconds in report.phases))
+            for line in report.timings().splitlines():
+                self.echo_err(line)
         warnings = tuple(w.format() for w in report.warnings)
         if warnings != self._warnings:   # shown when they change, not again on every save
             for line in warnings:

@@ -57,6 +57,17 @@ def replace_file(target: Path, data: bytes) -> None:
     os.replace(temporary, target)
 
 
+def _write_new(target: Path, data: bytes) -> None:
+    """Create `target` (which must not exist yet) with `data`, making its folder if needed."""
+    try:
+        handle = open(target, "xb")
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(target, "xb")
+    with handle:
+        handle.write(data)
+
+
 def put(staging: Path, out_dir: Path, rel: str, data: bytes, fresh: bool) -> bool:
     """Place one output file in staging; True if its bytes differ from OUT's.
 
@@ -75,6 +86,12 @@ def put(staging: Path, out_dir: Path, rel: str, data: bytes, fresh: bool) -> boo
             return False
     except OSError:
         pass
+    if fresh:  # a fresh tree holds only what this build put there: write in place, no rename
+        try:
+            _write_new(target, data)
+            return True
+        except FileExistsError:
+            pass
     replace_file(target, data)
     return True
 
