@@ -14,6 +14,11 @@ are not counted twice — sampled every 100 ms). Rows:
   bulletin warm, move     after moving one case to another township
   pelican / hugo          cold builds of the same cases (if installed)
 Warm outputs are checked byte-identical to a cold build of the same content.
+Before a cold build, the previous output (and bulletin's cache) is moved aside
+into WORK/trash/ and deleted only after every run: on this machine's ext4,
+creating files in the seconds after a large tree was deleted costs up to ten
+times the kernel time (perf shows ext4's recently_deleted() scanning freed
+inodes), which would otherwise measure the previous run's `rm -rf`.
 Peers: Pelican is installed into benchmarks/.peers/ (pip), Hugo with
 `apt-get install hugo`; a missing peer is skipped with a note.
 """
@@ -133,6 +138,26 @@ def move_township(path: Path, round_no: int) -> None:
     path.write_text("\n".join(lines), "utf-8")
 
 
+_trash: list[Path] = []
+
+
+def set_aside(path: Path) -> None:
+    """Move a previous output out of the way without deleting it yet (see the module notes)."""
+    if not path.exists():
+        return
+    trash = path.parent / "trash"
+    trash.mkdir(exist_ok=True)
+    target = trash / f"{len(_trash)}-{path.name}-{os.getpid()}"
+    os.rename(path, target)
+    _trash.append(target)
+
+
+def empty_trash() -> None:
+    for path in _trash:
+        shutil.rmtree(path, ignore_errors=True)
+    _trash.clear()
+
+
 def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[str, list[float], list[float]]]:
     site, pelican_site, hugo_site = work / f"bulletin-{n}", work / f"pelican-{n}", work / f"hugo-{n}"
     print(f"\n## {n:,} cases (generating…)", flush=True)
@@ -156,8 +181,8 @@ def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[st
         tools = ["bulletin", "pelican", "hugo"]
         for tool in tools[round_no % 3:] + tools[:round_no % 3]:  # alternate who goes first
             if tool == "bulletin":
-                shutil.rmtree(site / ".cache", ignore_errors=True)
-                shutil.rmtree(out, ignore_errors=True)
+                set_aside(site / ".cache")
+                set_aside(out)
                 record("bulletin cold", measure(bulletin_command(site, out)))
                 record("bulletin warm, no edit", measure(bulletin_command(site, out)))
                 edit_body(cases[(round_no * 37) % len(cases)], round_no)
@@ -165,14 +190,14 @@ def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[st
                 move_township(cases[(round_no * 53 + 11) % len(cases)], round_no)
                 record("bulletin warm, township move", measure(bulletin_command(site, out)))
             elif tool == "pelican" and pelican:
-                shutil.rmtree(pelican_site / "output", ignore_errors=True)
+                set_aside(pelican_site / "output")
                 record("pelican cold", measure(pelican + ["content", "-o", "output", "-s", "pelicanconf.py", "-q"], cwd=pelican_site))
             elif tool == "hugo" and hugo:
-                shutil.rmtree(hugo_site / "public", ignore_errors=True)
+                set_aside(hugo_site / "public")
                 record("hugo cold", measure([hugo, "--quiet", "--source", str(hugo_site)]))
     # The warm output must equal a cold build of the same (edited) content.
     cold_out = work / f"out-{n}-cold"
-    shutil.rmtree(cold_out, ignore_errors=True)
+    set_aside(cold_out)
     env = dict(os.environ, BULLETIN_NO_CACHE="1")
     measure(bulletin_command(site, cold_out), env=env)
     identical = tree_digest(out) == tree_digest(cold_out)
@@ -204,16 +229,20 @@ def main() -> None:
         site, out = args.work / "bulletin-100000", args.work / "out-100000"
         print("generating 100,000 cases…", flush=True)
         generate.write_bulletin(100_000, site)
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(site / ".cache", ignore_errors=True)
+        set_aside(out)
+        set_aside(site / ".cache")
         wall, mem = measure(bulletin_command(site, out))
         files = sum(1 for p in out.rglob("*") if p.is_file())
         print(f"100,000 cases cold: {wall:.1f} s wall, {mem:.0f} MiB peak, {files:,} files "
               f"(targets: < 180 s, < 1536 MiB)")
+        empty_trash()
         return
     peers = [p for p in args.peers.split(",") if p]
-    for n in args.cases:
-        print_table(run_size(n, args.rounds, args.work, peers))
+    try:
+        for n in args.cases:
+            print_table(run_size(n, args.rounds, args.work, peers))
+    finally:
+        empty_trash()
 
 
 if __name__ == "__main__":

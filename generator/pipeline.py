@@ -337,10 +337,13 @@ def _static_conflicts(site_dir: Path, language: str, static: dict[str, Path], ge
     problems.raise_if_errors()
 
 
-def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None = None) -> BuildReport:
+def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None = None,
+          committed: Callable[[], None] | None = None) -> BuildReport:
     """Build SITE into OUT atomically; OUT is untouched when anything fails.
 
-    `progress(done, total)` is called as pages are rendered (the CLI draws a line from it).
+    `progress(done, total)` is called as pages are rendered (the CLI draws a line from it);
+    `committed()` as soon as OUT holds the new site, before the caches are saved (serve
+    reloads the browser then).
     """
     started = time.perf_counter()
     phases = Phases()
@@ -377,6 +380,8 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
     except BaseException:
         tx.discard()
         raise
+    if committed is not None:
+        committed()
     manifest.save(entries, changed)
     records.save()
     bundle.save()

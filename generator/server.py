@@ -369,7 +369,8 @@ class Preview:
         # Name files that still exist first: an editor's temporary file is not what the user saved.
         what = describe(sorted(changed, key=lambda rel: not (self.site_dir / rel).exists()), lang)
         try:
-            report = build(self.site_dir, self.out_dir, self.opts)
+            # Open pages reload as soon as OUT is swapped, while the build saves its caches.
+            report = build(self.site_dir, self.out_dir, self.opts, committed=lambda: self.state.publish(True, (), lang))
         except SiteError as exc:
             lines = tuple(p.format() for p in exc.warnings + exc.problems)
             self._failed(when, what, lines, lang, len(exc.problems))
@@ -380,7 +381,6 @@ class Preview:
             line = f"internal error: {type(exc).__name__}: {exc}; rerun with --debug for a traceback"
             self._failed(when, what, (line,), lang, 1)
             return False
-        self.state.publish(True, (), lang)
         if os.environ.get("BULLETIN_TIMINGS"):   # as `bulletin build` does: where the time went
             for line in report.timings().splitlines():
                 self.echo_err(line)

@@ -1,0 +1,99 @@
+"""SITE/.cache/docs: an edit rewrites a small delta file, not the whole table, and the
+table plus its delta give exactly what parsing the files gives."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import case_text, make_site, run, tree_hash
+from generator import cache, pipeline
+
+
+def forget_this_process() -> None:
+    """What a new `bulletin build` process starts with: nothing kept in memory."""
+    cache._in_memory.clear()
+    cache._decoded.clear()
+
+
+@pytest.fixture
+def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+    real = pipeline.parse_document
+
+    def counting(kind, rel, data, context):  # type: ignore[no-untyped-def]
+        parsed.append(rel)
+        return real(kind, rel, data, context)
+    monkeypatch.setattr(pipeline, "parse_document", counting)
+    return parsed
+
+
+def test_an_edit_is_kept_in_the_delta_and_read_back(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    counted_parses: list[str]) -> None:
+    files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}", body=f"第{i}号正文。")
+             for i in range(30)}
+    site = make_site(tmp_path / "site", files)
+    out = tmp_path / "out"
+    forget_this_process()
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    table = site / ".cache" / "docs.marshal"
+    delta = site / ".cache" / "docs-delta.marshal"
+    table_stat = table.stat()
+    assert not delta.exists()
+
+    edited = site / "content" / "cases" / "c7.md"
+    edited.write_text(case_text(title="案例七改", slug="c7", body="改过的正文。"), encoding="utf-8")
+    (site / "content" / "cases" / "c8.md").unlink()
+    forget_this_process()
+    counted_parses.clear()
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    assert counted_parses == ["content/cases/c7.md"]
+    assert delta.exists() and (table.stat().st_mtime_ns, table.stat().st_size) == (table_stat.st_mtime_ns, table_stat.st_size)
+
+    forget_this_process()   # a new process: the table and the delta are read from disk
+    counted_parses.clear()
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    assert counted_parses == []
+
+    cold = tmp_path / "cold"
+    assert run(["build", str(site), "-o", str(cold), "--jobs", "1", "--no-cache"], capsys)[0] == 0
+    assert tree_hash(out) == tree_hash(cold)
+    assert "案例七改" in (out / "cases" / "c7" / "index.html").read_text(encoding="utf-8")
+    assert not (out / "cases" / "c8").exists()
+
+
+def test_a_delta_for_another_table_is_not_trusted(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  counted_parses: list[str]) -> None:
+    files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}") for i in range(5)}
+    site = make_site(tmp_path / "site", files)
+    out = tmp_path / "out"
+    forget_this_process()
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    (site / "content" / "cases" / "c1.md").write_text(case_text(title="改", slug="c1"), encoding="utf-8")
+    forget_this_process()
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    table = site / ".cache" / "docs.marshal"
+    os.utime(table, ns=(table.stat().st_atime_ns, table.stat().st_mtime_ns + 1))  # "another" table now
+    forget_this_process()
+    counted_parses.clear()
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    assert counted_parses == ["content/cases/c1.md"]   # the delta was ignored, the table's old entry failed its stat check
+    assert "<h1>改</h1>" in (out / "cases" / "c1" / "index.html").read_text(encoding="utf-8")
+
+
+def test_many_changes_rewrite_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}") for i in range(120)}
+    site = make_site(tmp_path / "site", files)
+    out = tmp_path / "out"
+    forget_this_process()
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    for i in range(110):
+        (site / "content" / "cases" / f"c{i}.md").write_text(case_text(title=f"新{i}", slug=f"c{i}"), encoding="utf-8")
+    forget_this_process()
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    assert not (site / ".cache" / "docs-delta.marshal").exists()
+    forget_this_process()
+    cold = tmp_path / "cold"
+    assert run(["build", str(site), "-o", str(cold), "--jobs", "1", "--no-cache"], capsys)[0] == 0
+    assert tree_hash(out) == tree_hash(cold)
