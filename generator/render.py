@@ -27,6 +27,8 @@ from .taxonomy import Index, build_index
 from .theme import Theme, make_environment
 
 Job = tuple[str, ...]
+MACROS = "partials/macros.html"
+MACRO_NAMES = ("show_date", "count", "icon")
 
 
 class TemplateProblem(Exception):
@@ -88,6 +90,7 @@ class Renderer:
         self.stage_counts = {s.key: len(self.index.by_stage.get(s.key, ())) for s in self.site.config.stages}
         self.tracker = lifecycle.track(self.site)
         self._body = lru_cache(maxsize=4096)(render_body)
+        self._macros_imported = False
 
     # -- helpers shared by templates -------------------------------------------------
     @jinja2.pass_context
@@ -155,8 +158,21 @@ class Renderer:
         context.update(self._common(url, root))
         return urls.out_path(url), self._template(template, context).encode()
 
+    def _import_macros(self) -> None:
+        """The theme's shared macros (partials/macros.html) as globals of every template."""
+        self._macros_imported = True
+        try:
+            module = self.env.get_template(MACROS).module
+        except jinja2.TemplateNotFound:
+            return
+        for name in MACRO_NAMES:
+            if hasattr(module, name):
+                self.env.globals[name] = getattr(module, name)
+
     def _template(self, name: str, context: dict[str, Any]) -> str:
         try:
+            if not self._macros_imported:
+                self._import_macros()
             return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as exc:
             raise self._problem(self.theme.display_path(exc.filename or name), exc.lineno or 0,

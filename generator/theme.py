@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Callable, Any
 
 import jinja2
 import jinja2.bccache
@@ -168,7 +168,29 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
         return text.format(**values) if values else text
 
     env.globals["t"] = translate
+    env.globals["remember"] = remember
     return env
+
+
+def remember(macro: Callable[..., Any]) -> Callable[..., Any]:
+    """`macro`, answering each distinct argument list from a memo after the first call.
+
+    For theme macros whose output depends only on their arguments and the UI strings
+    (dates, icons, counts): a Jinja macro call costs tens of microseconds, a page makes
+    dozens of them, and most repeat.
+    """
+    memo: dict[Any, Any] = {}
+
+    def remembered(*args: Any, **kwargs: Any) -> Any:
+        key = (args, tuple(sorted(kwargs.items()))) if kwargs else args
+        try:
+            return memo[key]
+        except KeyError:
+            found = memo[key] = macro(*args, **kwargs)
+            return found
+        except TypeError:  # an argument that cannot be a dict key
+            return macro(*args, **kwargs)
+    return remembered
 
 
 _STRING_CALL = re.compile(r"""\bt\(\s*(['"])([A-Za-z0-9_.-]+)\1\s*\)""")
