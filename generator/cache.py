@@ -265,8 +265,11 @@ class RecordCache:
         from .outputs.export import RecordMemo
         self.path = site_dir / CACHE_DIR / "records.marshal"
         self.enabled = enabled
-        loaded = _read(self.path, stamp) if enabled else None
-        self.memo = RecordMemo(stamp, loaded["records"] if loaded else {})
+        self.memo = RecordMemo(stamp, None if enabled else {}, self._load)
+
+    def _load(self) -> dict[str, tuple[str, str]]:
+        loaded = _read(self.path, self.memo.stamp)
+        return loaded["records"] if loaded else {}
 
     def save(self) -> None:
         used = self.memo.used
@@ -288,6 +291,10 @@ class PageManifest:
         self.enabled = enabled
         self.entries: dict[str, tuple[str, str]] = loaded["jobs"] if loaded else {}
         self.stats: dict[str, tuple[int, int]] = loaded["stats"] if loaded else {}
+        # keys.Keys.case_signature and every case's digest when the entries were made
+        self.signature: str = loaded.get("signature", "") if loaded else ""
+        self.digests: dict[str, str] = loaded.get("digests", {}) if loaded else {}
+        self.next_cases: tuple[str, dict[str, str]] = ("", {})   # this build's, saved with its entries
 
     def unchanged(self, rel: str) -> bool:
         """True when OUT still holds the file exactly as this cache last saw it."""
@@ -314,4 +321,6 @@ class PageManifest:
             except OSError:
                 continue
             stats[rel] = (stat.st_size, stat.st_mtime_ns)
-        _write(self.path, {"fingerprint": self.fingerprint, "jobs": entries, "stats": stats})
+        signature, digests = self.next_cases
+        _write(self.path, {"fingerprint": self.fingerprint, "jobs": entries, "stats": stats,
+                           "signature": signature, "digests": digests})

@@ -38,6 +38,14 @@ class Keys:
         self.all_cards = _h([self.global_key] + [c.card for c in cases] + [r.card for r in site.reports])
         self._group: dict[tuple[str, str], str] = {}
 
+    def case_signature(self) -> str:
+        """Everything a case page's key reads besides the case's own digest: the global key,
+        every case's card in site order (which fixes the lists related cases come from) and
+        the reports. When it equals the last build's, a case page whose digest did not
+        change has the key it had then."""
+        return _h([self.global_key] + [f"{c.slug}\x1e{c.card}" for c in self.site.cases]
+                  + [f"{r.slug}\x1e{r.card}\x1e{r.digest}" for r in self.site.reports])
+
     def group(self, kind: str, name: str, slugs: tuple[str, ...]) -> str:
         """Hash of the cards of every case in one list (a township, topic or stage)."""
         key = (kind, name)

@@ -5,6 +5,7 @@ Relations are stored as slugs and keys, so values pickle cleanly for worker proc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .config import SiteConfig
 from .dates import When
@@ -12,8 +13,9 @@ from .places import PlaceTree
 from .topics import Topic
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
+class TimelineEntry(NamedTuple):
+    """One step of a case's history. A named tuple, not a frozen dataclass like the rest:
+    a warm build makes 30,000 of them from the cache, and a tuple is made five times faster."""
     when: When
     stage: str | None
     text: str

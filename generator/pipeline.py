@@ -7,15 +7,15 @@ error is reported at once and none cascades.
 from __future__ import annotations
 
 import gc
+from contextlib import contextmanager
 import hashlib
-import multiprocessing
 import sys
 import os
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import links, privacy, urls, writer
 from .config import BuildOptions, load_config
@@ -66,11 +66,29 @@ class Phases:
         self.last = now
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading and planning make hundreds of thousands of lasting objects and no cyclic
+    garbage; Python's collector would walk them again and again (0.1 s at 10,000 cases)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True) -> tuple[Site, Theme, list[Problem]]:
     """Read and validate everything; raises SiteError listing every problem found.
 
     `save_cache=False` (check) reads SITE/.cache/ but writes nothing.
     """
+    with _collector_paused():
+        return _load_site(site_dir, opts, save_cache)
+
+
+def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool) -> tuple[Site, Theme, list[Problem]]:
     problems = Problems()
     pinyin_cache = PinyinCache(site_dir, enabled=opts.use_cache)
     config = load_config(site_dir, problems)
@@ -146,6 +164,12 @@ def _parse_files_encoded(items: list[tuple[str, str]]) -> list[tuple[Any, Docume
     return results
 
 
+def _pool(processes: int, **options: Any) -> Any:
+    """A pool of forked workers (imported here: a small rebuild never starts one)."""
+    import multiprocessing
+    return multiprocessing.get_context("fork").Pool(processes, **options)
+
+
 def _encoded_or_none(doc: Document | None) -> Any:
     try:
         return encode(doc)
@@ -175,7 +199,7 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
     items = [(kind, rel) for kind, rel, _, _ in misses]
     _worker.update(context=context, site_dir=site_dir)
     if opts.jobs > 1 and len(items) >= 400:
-        with multiprocessing.get_context("fork").Pool(opts.jobs) as pool:
+        with _pool(opts.jobs, initializer=gc.enable) as pool:  # see _collector_paused
             size = max(50, len(items) // (opts.jobs * 4) + 1)
             chunks = pool.map(_parse_files_encoded, [items[i:i + size] for i in range(0, len(items), size)])
         parsed = [(row, decode(row) if row is not None else doc, found) for chunk in chunks for row, doc, found in chunk]
@@ -256,18 +280,27 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
     changed, and (for check, when tx is None) every page's links. `meanwhile` is run in
     this process while worker processes render.
     """
-    index = build_index(site)
-    keys = Keys(site, index, theme.fingerprint(), site.config.per_page)
-    entries: dict[str, tuple[str, str]] = {}
-    todo: list[tuple[Job, str]] = []
-    for job in plan(site, index):
-        key = keys.key(job)
-        previous = manifest.entries.get(job_id(job)) if manifest is not None and tx is not None else None
-        if previous is not None and previous[0] == key and manifest.unchanged(previous[1]):  # type: ignore[union-attr]
-            tx.keep(previous[1])  # type: ignore[union-attr]
-            entries[job_id(job)] = (key, previous[1])
-            continue
-        todo.append((job, key))
+    with _collector_paused():
+        index = build_index(site)
+        keys = Keys(site, index, theme.fingerprint(), site.config.per_page)
+        entries: dict[str, tuple[str, str]] = {}
+        todo: list[tuple[Job, str]] = []
+        signature = keys.case_signature()
+        # Case pages are most of the jobs: their old keys stand when only some bodies changed.
+        old_digests = manifest.digests if manifest is not None and tx is not None and manifest.signature == signature else {}
+        if manifest is not None:
+            manifest.next_cases = (signature, {c.slug: c.digest for c in site.cases})
+        for job in plan(site, index):
+            previous = manifest.entries.get(job_id(job)) if manifest is not None and tx is not None else None
+            if previous is not None and job[0] == "case" and old_digests.get(job[1]) == index.case_by_slug[job[1]].digest:
+                key = previous[0]
+            else:
+                key = keys.key(job)
+            if previous is not None and previous[0] == key and manifest.unchanged(previous[1]):  # type: ignore[union-attr]
+                tx.keep(previous[1])  # type: ignore[union-attr]
+                entries[job_id(job)] = (key, previous[1])
+                continue
+            todo.append((job, key))
     if os.environ.get("BULLETIN_TIMINGS"):
         kinds = Counter(job[0] for job, _ in todo)
         print("rendering: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()), file=sys.stderr)
@@ -301,9 +334,10 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             in_this_process()
         else:
             # fork: workers inherit the site instead of unpickling it; output order never matters.
+            thawed = gc.get_freeze_count() == 0
             gc.freeze()  # the site is read-only from here: keep the collector from copying its pages into workers
             try:
-                with multiprocessing.get_context("fork").Pool(jobs_count) as pool:
+                with _pool(jobs_count) as pool:
                     # While the workers render pages, this process makes the open data files and
                     # whatever the caller gave it, instead of doing that alone at the end.
                     waiting = [pool.apply_async(_render_chunk, (c,), callback=done) for c in chunks]
@@ -311,7 +345,8 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
                     for result in waiting:
                         result.get()  # raises a worker's TemplateProblem here
             finally:
-                gc.unfreeze()  # serve builds again and again in one process
+                if thawed:
+                    gc.unfreeze()  # serve builds again and again in one process
     except TemplateProblem as exc:
         raise SiteError([exc.problem]) from None
     finally:
@@ -345,9 +380,21 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
     `committed()` as soon as OUT holds the new site, before the caches are saved (serve
     reloads the browser then).
     """
+    thawed = gc.get_freeze_count() == 0
+    try:
+        return _build(site_dir, out_dir, opts, progress, committed)
+    finally:
+        if thawed:
+            gc.unfreeze()  # serve builds again and again in one process: let this site go
+
+
+def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None,
+           committed: Callable[[], None] | None) -> BuildReport:
     started = time.perf_counter()
     phases = Phases()
-    site, theme, warnings = load_site(site_dir, opts)
+    with _collector_paused():
+        site, theme, warnings = load_site(site_dir, opts)
+        gc.freeze()  # the site lives as long as the build: later collections need not walk it
     phases.mark("load")
     static = theme.static_files()
     manifest = PageManifest(site_dir, out_dir, enabled=opts.use_cache)

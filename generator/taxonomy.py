@@ -95,13 +95,16 @@ def build_index(site: Site) -> Index:
     by_year: dict[int, list[str]] = defaultdict(list)
     positions: dict[tuple[str, str], int] = {}
     for case in site.cases:  # already newest first, so every list is too
-        positions[("", case.slug)] = len(by_township[case.township])
-        by_township[case.township].append(case.slug)
+        slug = case.slug
+        township = by_township[case.township]
+        positions[("", slug)] = len(township)
+        township.append(slug)
         for topic in case.topics:
-            positions[(topic, case.slug)] = len(by_topic[topic])
-            by_topic[topic].append(case.slug)
-        by_stage[case.status].append(case.slug)
-        by_year[case.when.date.year].append(case.slug)
+            listed = by_topic[topic]
+            positions[(topic, slug)] = len(listed)
+            listed.append(slug)
+        by_stage[case.status].append(slug)
+        by_year[case.when.moment.year].append(slug)
     reports_by_case: dict[str, list[str]] = defaultdict(list)
     for report in site.reports:
         for slug in dict.fromkeys(list(report.cases) + [s for k, s, _ in report.links if k == "case"]):

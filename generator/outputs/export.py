@@ -9,7 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .. import urls
 from ..lifecycle import case_loop
@@ -56,10 +56,20 @@ class RecordMemo:
     `stamp` covers what every record shares (code, names, today, base URL).
     """
 
-    def __init__(self, stamp: str = "", entries: dict[str, tuple[str, str]] | None = None) -> None:
+    def __init__(self, stamp: str = "", entries: dict[str, tuple[str, str]] | None = None,
+                 load: Callable[[], dict[str, tuple[str, str]]] | None = None) -> None:
+        """`load`: where the kept records come from, asked only when a record is first needed
+        (an edit that changes no record never reads them)."""
         self.stamp = stamp
-        self.entries = entries or {}
+        self._entries = entries
+        self._load = load
         self.used: dict[str, tuple[str, str]] = {}
+
+    @property
+    def entries(self) -> dict[str, tuple[str, str]]:
+        if self._entries is None:
+            self._entries = self._load() if self._load is not None else {}
+        return self._entries
 
     def get(self, site: Site, case: Case, index: Index) -> tuple[str, str]:
         key = case.card + "/" + ",".join(index.reports_by_case.get(case.slug, ()))
