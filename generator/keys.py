@@ -14,7 +14,7 @@ import hashlib
 from typing import Iterable
 
 from .cache import code_fingerprint
-from .model import Site
+from .model import Case, Site
 from .taxonomy import Index
 
 Job = tuple[str, ...]
@@ -45,6 +45,30 @@ class Keys:
         change has the key it had then."""
         return _h([self.global_key] + [f"{c.slug}\x1e{c.card}" for c in self.site.cases]
                   + [f"{r.slug}\x1e{r.card}\x1e{r.digest}" for r in self.site.reports])
+
+    def unchanged_since(self, job: Job, edited: dict[str, Case]) -> bool:
+        """True when `job`'s key must equal the one recorded by a build whose case_signature()
+        was this build's, given the cases whose digest changed since (`edited`, by slug).
+
+        With the signature equal, the cards, the lists and the reports are as they were:
+        only the keys that read case digests can differ (below in key(): a case page reads
+        its own, a feed its entries'), and a plain page's key reads its own digest.
+        """
+        kind = job[0]
+        if kind == "page":
+            return False
+        if kind == "case":
+            return job[1] not in edited
+        if kind == "feed":
+            scope = job[1]
+            if scope == "site":
+                return not edited
+            if scope in ("township", "township_stage"):
+                return all(case.township != job[2] for case in edited.values())
+            if scope == "topic":
+                return all(job[2] not in case.topics for case in edited.values())
+            return all(case.status != job[2] for case in edited.values())   # stage
+        return True
 
     def group(self, kind: str, name: str, slugs: tuple[str, ...]) -> str:
         """Hash of the cards of every case in one list (a township, topic or stage)."""

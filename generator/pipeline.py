@@ -286,13 +286,16 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         entries: dict[str, tuple[str, str]] = {}
         todo: list[tuple[Job, str]] = []
         signature = keys.case_signature()
-        # Case pages are most of the jobs: their old keys stand when only some bodies changed.
-        old_digests = manifest.digests if manifest is not None and tx is not None and manifest.signature == signature else {}
+        digests = {c.slug: c.digest for c in site.cases}
+        # When only bodies changed, most keys are the ones recorded last time (see Keys.unchanged_since).
+        same_lists = manifest is not None and tx is not None and manifest.signature == signature
+        edited = {slug: index.case_by_slug[slug] for slug, digest in digests.items()
+                  if same_lists and manifest.digests.get(slug) != digest}  # type: ignore[union-attr]
         if manifest is not None:
-            manifest.next_cases = (signature, {c.slug: c.digest for c in site.cases})
+            manifest.next_cases = (signature, digests)
         for job in plan(site, index):
             previous = manifest.entries.get(job_id(job)) if manifest is not None and tx is not None else None
-            if previous is not None and job[0] == "case" and old_digests.get(job[1]) == index.case_by_slug[job[1]].digest:
+            if previous is not None and same_lists and keys.unchanged_since(job, edited):
                 key = previous[0]
             else:
                 key = keys.key(job)

@@ -97,3 +97,31 @@ def test_many_changes_rewrite_the_table(tmp_path: Path, capsys: pytest.CaptureFi
     cold = tmp_path / "cold"
     assert run(["build", str(site), "-o", str(cold), "--jobs", "1", "--no-cache"], capsys)[0] == 0
     assert tree_hash(out) == tree_hash(cold)
+
+
+def test_body_only_edits_reuse_recorded_keys_and_equal_a_cold_build(site_copy: Path, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edits that change no card take the short path in render_site (most keys as recorded);
+    what it renders must still be exactly what a cold build makes."""
+    monkeypatch.setenv("BULLETIN_TIMINGS", "1")
+    out = tmp_path / "out"
+    assert run(["build", str(site_copy), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+
+    def append_to_body(step: int, rel: str, text: str) -> str:
+        path = site_copy / rel
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+        code, _, err = run(["build", str(site_copy), "-o", str(out), "--jobs", "1"], capsys)
+        assert code == 0, err
+        cold = tmp_path / f"cold{step}"
+        assert run(["build", str(site_copy), "-o", str(cold), "--jobs", "1", "--no-cache"], capsys)[0] == 0
+        assert tree_hash(out) == tree_hash(cold), f"after editing {rel}"
+        return err.split("rendering: ", 1)[1].splitlines()[0] if "rendering: " in err else ""
+
+    rendered = append_to_body(1, "content/cases/liangquan-bridge.md", "\n补充一段新的说明。\n")
+    kinds = dict(part.split(" ") for part in rendered.split(", "))
+    assert kinds.get("case") == "1" and set(kinds) <= {"case", "feed"}, rendered
+    append_to_body(2, "content/pages/about.md", "\n页面正文的补充。\n")
+    append_to_body(3, "content/cases/miaonan-canal.md", "\n又一段。\n")
+    append_to_body(4, "content/reports/2022-01-10-xieshang-xiachen-xiangzhen.md", "\n另见[南干渠](case:miaonan-canal)。\n")
+    append_to_body(5, "content/cases/huayang-convener.md", "\n最后一段。\n")
