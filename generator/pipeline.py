@@ -237,14 +237,24 @@ def _render_chunk(chunk: list[tuple[Job, str]]) -> list[tuple[str, str, str, boo
         rel, data = renderer.render(job)  # type: ignore[attr-defined]
         if staging is None:
             results.append((job_id(job), key, rel, False, links.page_links(data.decode()) if rel.endswith(".html") else []))
-        else:
+            continue
+        if isinstance(data, bytes):
             changed = writer.put(staging, out_dir, rel, data, fresh)  # type: ignore[arg-type]
-            results.append((job_id(job), key, rel, changed, []))
+        else:
+            changed = writer.put_parts(staging, out_dir, rel, data, fresh)  # type: ignore[arg-type]
+        results.append((job_id(job), key, rel, changed, []))
     return results
 
 
 def job_id(job: Job) -> str:
     return "/".join(job)
+
+
+# A forked worker's memory grows with the jobs it renders (it copies the pages of the site
+# it touches, and keeps memos), so after about WORKER_JOBS jobs a fresh one takes over:
+# about once per worker at 10,000 cases, every few chunks at 100,000.
+WORKER_JOBS = 8_000
+CHUNK_MOST = 2_000
 
 
 def _chunks_by_township(todo: list[tuple[Job, str]], index: Any, size: int) -> list[list[tuple[Job, str]]]:
@@ -314,7 +324,8 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
     # SITE/.cache: every edit rewrites them, and 10,000 records take a second to serialise.
     in_parent = [(job, key) for job, key in todo if job[0] in ("json", "csv")]
     todo = [(job, key) for job, key in todo if job[0] not in ("json", "csv")]
-    chunks = _chunks_by_township(todo, index, max(20, len(todo) // (jobs_count * 8) + 1))
+    chunk_size = min(CHUNK_MOST, max(20, len(todo) // (jobs_count * 8) + 1))
+    chunks = _chunks_by_township(todo, index, chunk_size)
     results: list[list[tuple[str, str, str, bool, list[str]]]] = []
 
     def done(chunk_results: list[tuple[str, str, str, bool, list[str]]]) -> None:
@@ -337,10 +348,14 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             in_this_process()
         else:
             # fork: workers inherit the site instead of unpickling it; output order never matters.
+            # They inherit a renderer with its templates compiled and its site-wide figures
+            # made, too: computed in each worker, those touch (and so copy) every case.
+            _worker["renderer"] = Renderer(site, theme, bytecode_dir, index)
+            _worker["renderer"].warm_up()  # type: ignore[attr-defined]
             thawed = gc.get_freeze_count() == 0
             gc.freeze()  # the site is read-only from here: keep the collector from copying its pages into workers
             try:
-                with _pool(jobs_count) as pool:
+                with _pool(jobs_count, maxtasksperchild=max(1, WORKER_JOBS // chunk_size)) as pool:
                     # While the workers render pages, this process makes the open data files and
                     # whatever the caller gave it, instead of doing that alone at the end.
                     waiting = [pool.apply_async(_render_chunk, (c,), callback=done) for c in chunks]

@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 import jinja2
 from markupsafe import Markup
@@ -35,6 +35,9 @@ class TemplateProblem(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.format())
         self.problem = problem
+
+    def __reduce__(self) -> tuple[type, tuple[Problem]]:
+        return TemplateProblem, (self.problem,)   # raised in a worker, re-raised in the parent
 
 
 def plan(site: Site, index: Index) -> list[Job]:
@@ -92,6 +95,20 @@ class Renderer:
         self._body = lru_cache(maxsize=4096)(render_body)
         self._macros_imported = False
 
+    def warm_up(self) -> None:
+        """Make what many pages share (compiled templates, per-township and per-topic
+        figures) now, before worker processes fork and each would make it again."""
+        try:
+            self._import_macros()
+            for name in ("case.html", "list.html", "feed.xml"):
+                self.env.get_template(name)
+        except jinja2.TemplateError:
+            self._macros_imported = False   # rendering meets it again and reports it at its line
+        for kind, lists in (("township", self.index.by_township), ("topic", self.index.by_topic)):
+            for slug, slugs in lists.items():
+                self._once(("stages", kind, slug), lambda: self._count_stages(slugs))
+                self._once(("figures", kind, slug), lambda: self.tracker.figures(slugs))
+
     # -- helpers shared by templates -------------------------------------------------
     @jinja2.pass_context
     def _cached_include(self, context: jinja2.runtime.Context, name: str, key: Any, **values: Any) -> Markup:
@@ -138,16 +155,16 @@ class Renderer:
         return [self.index.case_by_slug[s] for s in slugs]
 
     # -- rendering -------------------------------------------------------------------
-    def render(self, job: Job) -> tuple[str, bytes]:
+    def render(self, job: Job) -> tuple[str, bytes | Iterator[bytes]]:
         kind = job[0]
         if kind == "sitemap":
             return "sitemap.xml", sitemap.sitemap_xml(self.site, plan(self.site, self.index)).encode()
         if kind == "robots":
             return "robots.txt", sitemap.robots_txt(self.site).encode()
-        if kind == "json":
-            return "data/cases.json", export.cases_json(self.site, self.index, self.records).encode()
+        if kind == "json":   # the open data files come in pieces (see writer.put_parts)
+            return "data/cases.json", _encoded(export.cases_json_parts(self.site, self.index, self.records))
         if kind == "csv":
-            return "data/cases.csv", export.cases_csv(self.site, self.index, self.records).encode()
+            return "data/cases.csv", _encoded(export.cases_csv_parts(self.site, self.index, self.records))
         if kind == "schema":
             return "data/schema.json", data_schema.schema_json(self.site).encode()
         if kind == "feed":
@@ -345,6 +362,10 @@ class Renderer:
     def excerpt(self, doc: Case | Report | Page, length: int = 120) -> str:
         text = plain_text(self._body_of(doc))
         return text if len(text) <= length else text[:length].rstrip() + "…"
+
+
+def _encoded(parts: Iterator[str]) -> Iterator[bytes]:
+    return (part.encode() for part in parts)
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int]:

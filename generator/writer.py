@@ -16,11 +16,13 @@ never written through, because staging and OUT share unchanged files' inodes.
 from __future__ import annotations
 
 import ctypes
+import filecmp
 import ctypes.util
 import marshal
 import os
 import shutil
 from pathlib import Path
+from typing import Iterable
 
 from .urls import safe_join
 
@@ -93,6 +95,29 @@ def put(staging: Path, out_dir: Path, rel: str, data: bytes, fresh: bool) -> boo
         except FileExistsError:
             pass
     replace_file(target, data)
+    return True
+
+
+def put_parts(staging: Path, out_dir: Path, rel: str, parts: Iterable[bytes], fresh: bool) -> bool:
+    """`put` for a file made in pieces (the open data files: hundreds of MB at 100,000
+    cases), written as they come and compared with OUT's file afterwards."""
+    target = safe_join(staging, rel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        for part in parts:
+            handle.write(part)
+    old = safe_join(out_dir, rel)
+    try:
+        same = filecmp.cmp(temporary, old, shallow=False)
+    except OSError:
+        same = False
+    if same:
+        temporary.unlink()
+        if fresh or not target.exists():
+            os.link(old, target)
+        return False
+    os.replace(temporary, target)
     return True
 
 

@@ -242,3 +242,18 @@ def test_a_removed_case_leaves_the_search_index(site: Path, tmp_path: Path, caps
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
     assert not (out / "cases" / "saikou-clinic").exists()
     assert "/cases/saikou-clinic/" not in [page["url"] for page in indexed_pages(out)]
+
+
+def test_a_template_error_in_a_worker_process_is_reported_not_hung(tmp_path: Path) -> None:
+    """Workers send the error back to the parent pickled; a message with braces once broke that
+    (the pool's result thread died and the build waited for ever)."""
+    files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}") for i in range(260)}
+    files["templates/case.html"] = "{% extends 'default/case.html' %}{% block main %}{{ x.y( }}{% endblock %}"
+    site = make_site(tmp_path / "site", files)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-m", "generator", "build", str(site), "--jobs", "2"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.startswith("templates/case.html:1: "), done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (site / "output").exists()

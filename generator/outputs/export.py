@@ -9,7 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .. import urls
 from ..lifecycle import case_loop
@@ -86,20 +86,26 @@ class RecordMemo:
 
 def cases_json(site: Site, index: Index, memo: RecordMemo | None = None) -> str:
     """Every published case; byte for byte what json.dumps(indent=1, sort_keys) gives for the document."""
+    return "".join(cases_json_parts(site, index, memo))
+
+
+def cases_json_parts(site: Site, index: Index, memo: RecordMemo | None = None) -> Iterator[str]:
+    """cases.json in pieces, one record each: 100,000 records are 250 MB as one string."""
     memo = memo or RecordMemo()
     head = {"as_of": site.today_iso}
     tail = {"count": len(site.cases), "site": site.config.title, "url": site.base_url}
 
     def field(name: str, value: Any) -> str:
         return f' {json.dumps(name)}: {json.dumps(value, ensure_ascii=False)}'
-    lines = ["{"] + [field(k, v) + "," for k, v in head.items()]
+    yield "\n".join(["{"] + [field(k, v) + "," for k, v in head.items()]) + "\n"
     if site.cases:
-        records = ",\n  ".join(memo.get(site, c, index)[0] for c in site.cases)
-        lines.append(f' "cases": [\n  {records}\n ],')
+        yield ' "cases": [\n  '
+        for number, case in enumerate(site.cases):
+            yield (",\n  " if number else "") + memo.get(site, case, index)[0]
+        yield "\n ],\n"
     else:
-        lines.append(' "cases": [],')
-    lines += [field(k, v) + ("," if i < len(tail) - 1 else "") for i, (k, v) in enumerate(tail.items())]
-    return "\n".join(lines) + "\n}\n"
+        yield ' "cases": [],\n'
+    yield "\n".join(field(k, v) + ("," if i < len(tail) - 1 else "") for i, (k, v) in enumerate(tail.items())) + "\n}\n"
 
 
 def safe_cell(value: str) -> str:
@@ -118,10 +124,15 @@ def _cell(value: Any) -> str:
 
 
 def cases_csv(site: Site, index: Index, memo: RecordMemo | None = None) -> str:
+    return "".join(cases_csv_parts(site, index, memo))
+
+
+def cases_csv_parts(site: Site, index: Index, memo: RecordMemo | None = None) -> Iterator[str]:
+    """cases.csv in pieces, one row each."""
     memo = memo or RecordMemo()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
-    csv.writer(buffer, lineterminator="\n").writerow(CSV_COLUMNS)
+    head = io.StringIO()
+    head.write("\ufeff")  # so spreadsheet programs read the Chinese text as UTF-8
+    csv.writer(head, lineterminator="\n").writerow(CSV_COLUMNS)
+    yield head.getvalue()
     for case in site.cases:
-        buffer.write(memo.get(site, case, index)[1])
-    return buffer.getvalue()
+        yield memo.get(site, case, index)[1]
