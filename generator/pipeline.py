@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import hashlib
 import sys
 import os
+import signal
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -167,7 +168,18 @@ def _parse_files_encoded(items: list[tuple[str, str]]) -> list[tuple[Any, Docume
 def _pool(processes: int, **options: Any) -> Any:
     """A pool of forked workers (imported here: a small rebuild never starts one)."""
     import multiprocessing
-    return multiprocessing.get_context("fork").Pool(processes, **options)
+    return multiprocessing.get_context("fork").Pool(processes, initializer=_worker_started, **options)
+
+
+def _worker_started() -> None:
+    # The objects a worker inherits are left out of its collections, which would otherwise
+    # write to (and so copy) every page holding them.
+    gc.enable()   # loading pauses the collector (see _collector_paused)
+    gc.freeze()
+    # The pool stops its workers with SIGTERM; `serve` installs Python handlers, which a
+    # worker blocked on the pool's queue never runs, so its terminate() waited for ever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the main process's to handle
 
 
 def _encoded_or_none(doc: Document | None) -> Any:
@@ -199,7 +211,7 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
     items = [(kind, rel) for kind, rel, _, _ in misses]
     _worker.update(context=context, site_dir=site_dir)
     if opts.jobs > 1 and len(items) >= 400:
-        with _pool(opts.jobs, initializer=gc.enable) as pool:  # see _collector_paused
+        with _pool(opts.jobs) as pool:
             size = max(50, len(items) // (opts.jobs * 4) + 1)
             chunks = pool.map(_parse_files_encoded, [items[i:i + size] for i in range(0, len(items), size)])
         parsed = [(row, decode(row) if row is not None else doc, found) for chunk in chunks for row, doc, found in chunk]
@@ -358,15 +370,15 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             thawed = gc.get_freeze_count() == 0
             gc.freeze()  # the site is read-only from here: keep the collector from copying its pages into workers
             try:
-                # initializer: the inherited objects are left out of the worker's collections,
-                # which would otherwise write to (and so copy) every page holding them
-                with _pool(jobs_count, maxtasksperchild=max(1, worker_jobs // chunk_size), initializer=gc.freeze) as pool:
+                with _pool(jobs_count, maxtasksperchild=max(1, worker_jobs // chunk_size)) as pool:
                     # While the workers render pages, this process makes the open data files and
                     # whatever the caller gave it, instead of doing that alone at the end.
                     waiting = [pool.apply_async(_render_chunk, (c,), callback=done) for c in chunks]
                     in_this_process()
                     for result in waiting:
                         result.get()  # raises a worker's TemplateProblem here
+                    pool.close()  # and let the workers finish, rather than stopping them
+                    pool.join()
             finally:
                 if thawed:
                     gc.unfreeze()  # serve builds again and again in one process

@@ -314,3 +314,25 @@ def test_cli_serves_then_stops_on_sigint(site: Path) -> None:
             proc.kill()
     assert proc.returncode == 0 and err == ""
     assert re.search(r"^\d\d:\d\d:\d\d 首次构建：写入 \d+ 个文件（共 \d+ 个），用时 \d+\.\d\d 秒$", out, re.MULTILINE), out
+
+
+def test_a_parallel_build_under_serve_finishes_and_its_workers_exit(tmp_path: Path) -> None:
+    """Workers inherit serve's signal handlers; stopping them once hung the first build."""
+    files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}", body="正文。\n" * 40) for i in range(400)}
+    site = make_site(tmp_path / "site", files)
+    proc, port = _start_cli(site, "--jobs", "2")
+    try:
+        deadline = time.monotonic() + 60
+        while not (site / "output" / "index.html").exists():
+            assert time.monotonic() < deadline and proc.poll() is None, "the first build did not finish"
+            time.sleep(0.05)
+        assert get(port, "/cases/c7/")[0] == 200
+        workers = [c for c in Path(f"/proc/{proc.pid}/task").glob("*/children") if c.read_text().split()]
+        assert not workers, "build workers are left behind"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert proc.returncode == 0
