@@ -11,6 +11,7 @@ A corrupt, foreign or stale cache is ignored, never trusted.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import marshal
 import os
@@ -25,8 +26,10 @@ CACHE_DIR = ".cache"
 FORMAT = 1
 
 
+@functools.cache
 def code_fingerprint() -> str:
-    """Changes whenever any file of the generator changes (and with the version)."""
+    """Changes whenever any file of the generator changes (and with the version). Once per
+    process: the code a process runs is the code it imported."""
     digest = hashlib.sha1(f"{__version__}:{FORMAT}".encode())
     for path in sorted(Path(__file__).parent.rglob("*.py")):
         stat = path.stat()

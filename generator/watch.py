@@ -66,7 +66,7 @@ class Changes:
 
     A batch is handed out once no event came for a quiet moment (`quiet`, about
     100 ms). When the latest event says a write is complete (the file was closed
-    after writing, or renamed into place, as editors save), a fifth of that is
+    after writing, or renamed into place, as editors save), a tenth of that is
     enough: the save is over, and what remains of a burst still extends the wait.
     """
 
@@ -104,7 +104,7 @@ class Changes:
             while True:
                 if self._closed:
                     return None
-                settle = quiet / 5 if self._complete else quiet
+                settle = quiet / 10 if self._complete else quiet
                 remaining = min(self._last + settle, self._first + longest) - time.monotonic()
                 if remaining <= 0:
                     break

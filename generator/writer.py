@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import filecmp
+import functools
 import ctypes.util
 import marshal
 import os
@@ -127,11 +128,17 @@ def link_unchanged(staging: Path, out_dir: Path, rel: str) -> None:
     os.link(safe_join(out_dir, rel), target)
 
 
-def _exchange(a: Path, b: Path) -> bool:
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    """The C library, found once (find_library runs a subprocess)."""
     libc_name = ctypes.util.find_library("c")
-    if not libc_name:
+    return ctypes.CDLL(libc_name, use_errno=True) if libc_name else None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    libc = _libc()
+    if libc is None:
         return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:
         return False
