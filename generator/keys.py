@@ -52,7 +52,7 @@ class Keys:
 
         With the signature equal, the cards, the lists and the reports are as they were:
         only the keys that read case digests can differ (below in key(): a case page reads
-        its own, a feed its entries'), and a plain page's key reads its own digest.
+        its own, a feed with bodies its entries'), and a plain page's key reads its own digest.
         """
         kind = job[0]
         if kind == "page":
@@ -63,12 +63,11 @@ class Keys:
             scope = job[1]
             if scope == "site":
                 return not edited
-            if scope in ("township", "township_stage"):
+            if scope == "township":
                 return all(case.township != job[2] for case in edited.values())
             if scope == "topic":
                 return all(job[2] not in case.topics for case in edited.values())
-            return all(case.status != job[2] for case in edited.values())   # stage
-        return True
+        return True   # stage feeds read cards only
 
     def group(self, kind: str, name: str, slugs: tuple[str, ...]) -> str:
         """Hash of the cards of every case in one list (a township, topic or stage)."""
@@ -111,9 +110,9 @@ class Keys:
         elif kind == "feed":
             slugs = self._feed_slugs(job)
             if job[1] in ("stage", "township_stage"):
-                # ordered by when each case entered the stage, which any case's card can change
+                # Notices without bodies (outputs/feeds.py), ordered by when each case entered
+                # the stage: any card in the list can change them, no body can.
                 parts.append(self.group("stage-feed", "/".join(job[1:]), slugs))
-                parts += [self.index.case_by_slug[s].digest for s in slugs]
             else:
                 parts.append(self.feed_entries(slugs))
         elif kind == "report":
