@@ -54,8 +54,8 @@ def _pss_kib(pid: int) -> int | None:
     return None
 
 
-def tree_rss_kib(root_pid: int) -> int:
-    """Memory of a process and all its descendants, in KiB (PSS where the kernel gives it, else RSS)."""
+def _tree(root_pid: int) -> tuple[list[int], dict[int, int]]:
+    """The pids of a process and all its descendants, and every process's RSS in KiB."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -69,13 +69,25 @@ def tree_rss_kib(root_pid: int) -> int:
             children.setdefault(ppid, []).append(pid)
         except (OSError, IndexError, ValueError):
             continue
-    total, stack = 0, [root_pid]
+    found, stack = [], [root_pid]
     while stack:
         pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return sorted(found), rss
+
+
+def tree_rss_kib(root_pid: int) -> int | None:
+    """Memory of a process and all its descendants, in KiB (PSS where the kernel gives it,
+    else RSS); None when a process started or ended while the figures were read: the pages
+    a fork shares are counted whole in the parent read before it and again in the child
+    read after it, so such a sample can exceed what the tree ever held."""
+    pids, rss = _tree(root_pid)
+    total = 0
+    for pid in pids:
         pss = _pss_kib(pid)
         total += pss if pss is not None else rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
+    return total if _tree(root_pid)[0] == pids else None
 
 
 def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -88,7 +100,7 @@ def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | N
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss_kib(process.pid))
+            peak = max(peak, tree_rss_kib(process.pid) or 0)
             done.wait(0.1)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
