@@ -236,10 +236,8 @@ class DocCache:
 def _remove(path: Path) -> None:
     try:
         path.unlink()
-    except FileNotFoundError:
-        pass
     except OSError:
-        pass
+        pass  # gone already, or cannot go: a stale delta is ignored by its base stamp
     _in_memory.pop(path, None)
 
 

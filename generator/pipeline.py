@@ -275,13 +275,12 @@ def _chunks_by_township(todo: list[tuple[Job, str]], index: Any, size: int) -> l
     """Chunks of about `size` jobs, each township's case pages, lists and feeds in one chunk:
     a worker then renders a township's feed from bodies it has just rendered for its case
     pages, and the cards of related cases (mostly neighbours in the township) once."""
-    township_of = {slug: case.township for slug, case in index.case_by_slug.items()}
     groups: dict[str, list[tuple[Job, str]]] = {}
     rest: list[tuple[Job, str]] = []
     for item in todo:
         job = item[0]
         if job[0] == "case":
-            groups.setdefault(township_of[job[1]], []).append(item)
+            groups.setdefault(index.case_by_slug[job[1]].township, []).append(item)
         elif job[0] == "township" or (job[0] == "feed" and job[1] in ("township", "township_stage")):
             groups.setdefault(job[2] if job[0] == "feed" else job[1], []).append(item)
         else:

@@ -106,8 +106,7 @@ class Renderer:
             self._macros_imported = False   # rendering meets it again and reports it at its line
         for kind, lists in (("township", self.index.by_township), ("topic", self.index.by_topic)):
             for slug, slugs in lists.items():
-                self._once(("stages", kind, slug), lambda: self._count_stages(slugs))
-                self._once(("figures", kind, slug), lambda: self.tracker.figures(slugs))
+                self._list_figures(kind, slug, slugs)
 
     # -- helpers shared by templates -------------------------------------------------
     @jinja2.pass_context
@@ -251,9 +250,8 @@ class Renderer:
         context = self._listing(slugs, int(page), lambda n: urls.township(slug, n))
         context.update(kind="township", place=place, title=place.name, description=place.description,
                        feed=f"townships/{slug}/feed.xml", breadcrumb=self.place_chain(slug)[:-1],
-                       by_stage=self._once(("stages", "township", slug), lambda: self._count_stages(slugs)))
-        context.update(figures=self._once(("figures", "township", slug), lambda: self.tracker.figures(slugs)), stage_feeds=[
-            (s, f"townships/{slug}/stages/{s.key}/feed.xml") for s in self.site.config.stages])
+                       stage_feeds=[(s, f"townships/{slug}/stages/{s.key}/feed.xml") for s in self.site.config.stages])
+        context.update(self._list_figures("township", slug, slugs))
         return urls.township(slug, int(page)), "list.html", context
 
     def _ctx_topic(self, slug: str, page: str) -> tuple[str, str, dict[str, Any]]:
@@ -261,9 +259,8 @@ class Renderer:
         slugs = self.index.by_topic.get(slug, ())
         context = self._listing(slugs, int(page), lambda n: urls.topic(slug, n))
         context.update(kind="topic", place=None, title=topic.name, description=topic.description,
-                       feed=f"topics/{slug}/feed.xml", breadcrumb=(),
-                       by_stage=self._once(("stages", "topic", slug), lambda: self._count_stages(slugs)))
-        context.update(figures=self._once(("figures", "topic", slug), lambda: self.tracker.figures(slugs)))
+                       feed=f"topics/{slug}/feed.xml", breadcrumb=())
+        context.update(self._list_figures("topic", slug, slugs))
         return urls.topic(slug, int(page)), "list.html", context
 
     def _ctx_stage(self, key: str, page: str) -> tuple[str, str, dict[str, Any]]:
@@ -273,6 +270,11 @@ class Renderer:
         context.update(kind="stage", place=None, title=stage.label, description="", feed=f"stages/{key}/feed.xml",
                        breadcrumb=(), by_stage={}, stage=stage)
         return urls.stage(key, int(page)), "list.html", context
+
+    def _list_figures(self, kind: str, slug: str, slugs: tuple[str, ...]) -> dict[str, Any]:
+        """A township's or topic's figures over its whole list: cases per stage and the loop figures."""
+        return {"by_stage": self._once(("stages", kind, slug), lambda: self._count_stages(slugs)),
+                "figures": self._once(("figures", kind, slug), lambda: self.tracker.figures(slugs))}
 
     def _once(self, key: tuple[str, ...], compute: Any) -> Any:
         """A figure over a whole township or topic, computed once for all its pages."""

@@ -71,6 +71,13 @@ def _write_new(target: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def _keep_old(target: Path, old: Path, fresh: bool) -> None:
+    """OUT's file is still right: a fresh tree links it, a spare already holds it."""
+    if fresh or not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(old, target)
+
+
 def put(staging: Path, out_dir: Path, rel: str, data: bytes, fresh: bool) -> bool:
     """Place one output file in staging; True if its bytes differ from OUT's.
 
@@ -81,11 +88,7 @@ def put(staging: Path, out_dir: Path, rel: str, data: bytes, fresh: bool) -> boo
     old = safe_join(out_dir, rel)
     try:
         if old.stat().st_size == len(data) and old.read_bytes() == data:
-            if fresh:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.link(old, target)
-            elif not target.exists():
-                os.link(old, target)
+            _keep_old(target, old, fresh)
             return False
     except OSError:
         pass
@@ -115,8 +118,7 @@ def put_parts(staging: Path, out_dir: Path, rel: str, parts: Iterable[bytes], fr
         same = False
     if same:
         temporary.unlink()
-        if fresh or not target.exists():
-            os.link(old, target)
+        _keep_old(target, old, fresh)
         return False
     os.replace(temporary, target)
     return True

@@ -84,13 +84,9 @@ class RecordMemo:
         return found
 
 
-def cases_json(site: Site, index: Index, memo: RecordMemo | None = None) -> str:
-    """Every published case; byte for byte what json.dumps(indent=1, sort_keys) gives for the document."""
-    return "".join(cases_json_parts(site, index, memo))
-
-
 def cases_json_parts(site: Site, index: Index, memo: RecordMemo | None = None) -> Iterator[str]:
-    """cases.json in pieces, one record each: 100,000 records are 250 MB as one string."""
+    """Every published case, in pieces of one record (100,000 records are 250 MB as one string);
+    joined, byte for byte what json.dumps(indent=1, sort_keys) gives for the document."""
     memo = memo or RecordMemo()
     head = {"as_of": site.today_iso}
     tail = {"count": len(site.cases), "site": site.config.title, "url": site.base_url}
