@@ -17,13 +17,14 @@ import marshal
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import __version__
 from .dates import When
 from .model import Case, Page, Report, Source, TimelineEntry
 
 CACHE_DIR = ".cache"
-FORMAT = 1
+FORMAT = 2
 
 
 @functools.cache
@@ -43,12 +44,19 @@ def code_fingerprint() -> str:
 # caller then simply does not cache that document.
 
 def _when_out(w: When | None) -> Any:
-    return None if w is None else (w.moment.isoformat(), w.precision)
+    return None if w is None else (w.moment.isoformat(), w.precision, _zone_key(w.moment))
+
+
+def _zone_key(moment: Any) -> str:
+    """The name of a moment's IANA zone ("" for a fixed offset), so that decoding gives
+    back the very zone object parsing gave: datetimes sharing a zone object compare
+    fast; each with a zone of its own, sorting 10,000 cases took 20 ms instead of 2."""
+    return getattr(moment.tzinfo, "key", None) or ""
 
 
 # Dates repeat across documents; one When per distinct value (they are immutable), so a
 # warm build of 10,000 cases makes a few thousand instead of 50,000.
-_whens: dict[tuple[str, str], When] = {}
+_whens: dict[tuple[str, ...], When] = {}
 
 
 def _when_in(v: Any) -> When | None:
@@ -56,16 +64,19 @@ def _when_in(v: Any) -> When | None:
         return None
     found = _whens.get(v)
     if found is None:
-        found = _whens[v] = When(_fromisoformat(v[0]), v[1])
+        moment = _fromisoformat(v[0])
+        if v[2]:
+            moment = moment.astimezone(ZoneInfo(v[2]))   # ZoneInfo returns one object per key
+        found = _whens[v] = When(moment, v[1])
     return found
 
 
 def _timeline_out(entries: tuple[TimelineEntry, ...]) -> Any:
-    return tuple((e.when.moment.isoformat(), e.when.precision, e.stage, e.text) for e in entries)
+    return tuple((*_when_out(e.when), e.stage, e.text) for e in entries)
 
 
 def _timeline_in(rows: Any) -> tuple[TimelineEntry, ...]:
-    return tuple([TimelineEntry(_when_in((r[0], r[1])), r[2], r[3]) for r in rows])  # type: ignore[arg-type]
+    return tuple([TimelineEntry(_when_in(r[:3]), r[3], r[4]) for r in rows])  # type: ignore[arg-type]
 
 
 def _source_out(s: Source | None) -> Any:
@@ -150,7 +161,8 @@ def _read(path: Path, fingerprint: str) -> dict[str, Any] | None:
     return data
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
+def _write(path: Path, data: dict[str, Any]) -> bool:
+    """Replace a cache file; False when it could not be written."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -158,8 +170,9 @@ def _write(path: Path, data: dict[str, Any]) -> None:
         os.replace(temporary, path)
         stat = os.stat(path)
         _in_memory[path] = (stat.st_size, stat.st_mtime_ns, data)
+        return True
     except OSError:
-        pass  # a cache that cannot be written only costs time
+        return False  # a cache that cannot be written only costs time
 
 
 class DocCache:
@@ -209,9 +222,13 @@ class DocCache:
             found = _decoded[memo] = (decode(entry[2]), entry[3])
         return found
 
-    def put(self, rel: str, size: int, mtime_ns: int, row: Any, problems: tuple[Any, ...]) -> None:
-        """`row`: the document as `encode` made it (None for a file with errors)."""
+    def put(self, rel: str, size: int, mtime_ns: int, row: Any, problems: tuple[Any, ...],
+            doc: Any = None) -> None:
+        """`row`: the document as `encode` made it (None for a file with errors); `doc`, the
+        document itself, spares the next build in this process from decoding it again."""
         self.fresh[rel] = (size, mtime_ns, row, problems)
+        if doc is not None and row is not None:
+            _decoded[(self.fingerprint, rel, size, mtime_ns)] = (doc, problems)
 
     def save(self) -> None:
         if self.enabled:
@@ -283,8 +300,7 @@ class PageManifest:
     mtime each output file had when written, so a hand-edited OUT is noticed."""
 
     def __init__(self, site_dir: Path, out_dir: Path, enabled: bool = True) -> None:
-        name = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:16]
-        self.path = site_dir / CACHE_DIR / f"pages-{name}.marshal"
+        self.path = site_dir / CACHE_DIR / f"pages-{self.name(out_dir)}.marshal"
         self.fingerprint = code_fingerprint()
         self.out_dir = out_dir
         self._out = str(out_dir) + os.sep
@@ -296,22 +312,31 @@ class PageManifest:
         self.signature: str = loaded.get("signature", "") if loaded else ""
         self.digests: dict[str, str] = loaded.get("digests", {}) if loaded else {}
         self.next_cases: tuple[str, dict[str, str]] = ("", {})   # this build's, saved with its entries
+        self.trusted = False   # OUT is known to hold what the stats say (serve: see session.Session)
+
+    @staticmethod
+    def name(out_dir: Path) -> str:
+        """A short name for an OUT folder, for the cache files kept about it."""
+        return hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:16]
 
     def unchanged(self, rel: str) -> bool:
         """True when OUT still holds the file exactly as this cache last saw it."""
         seen = self.stats.get(rel)
         if seen is None:
             return False
+        if self.trusted:
+            return True
         try:
             stat = os.stat(self._out + rel)
         except OSError:
             return False
         return (stat.st_size, stat.st_mtime_ns) == seen
 
-    def save(self, entries: dict[str, tuple[str, str]], changed: set[str] | None = None) -> None:
-        """Record this build's keys; files not in `changed` kept their inode, so their stats stand."""
+    def save(self, entries: dict[str, tuple[str, str]], changed: set[str] | None = None) -> bool:
+        """Record this build's keys; files not in `changed` kept their inode, so their stats stand.
+        False when nothing could be recorded."""
         if not self.enabled:
-            return
+            return False
         stats = {}
         for _, rel in entries.values():
             if changed is not None and rel not in changed and rel in self.stats:
@@ -323,5 +348,5 @@ class PageManifest:
                 continue
             stats[rel] = (stat.st_size, stat.st_mtime_ns)
         signature, digests = self.next_cases
-        _write(self.path, {"fingerprint": self.fingerprint, "jobs": entries, "stats": stats,
-                           "signature": signature, "digests": digests})
+        return _write(self.path, {"fingerprint": self.fingerprint, "jobs": entries, "stats": stats,
+                                  "signature": signature, "digests": digests})

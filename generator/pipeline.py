@@ -28,6 +28,7 @@ from .places import load_places
 from .outputs import export, searchindex
 from .keys import Keys
 from .render import Job, Renderer, TemplateProblem, plan
+from .session import Session
 from .taxonomy import build_index, check_collisions, check_links
 from .theme import Theme, load_theme
 from .topics import load_topics
@@ -80,16 +81,19 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True) -> tuple[Site, Theme, list[Problem]]:
+def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True,
+              session: Session | None = None) -> tuple[Site, Theme, list[Problem]]:
     """Read and validate everything; raises SiteError listing every problem found.
 
-    `save_cache=False` (check) reads SITE/.cache/ but writes nothing.
+    `save_cache=False` (check) reads SITE/.cache/ but writes nothing. A `session`
+    (serve) lists the content files from what its watcher reported.
     """
     with _collector_paused():
-        return _load_site(site_dir, opts, save_cache)
+        return _load_site(site_dir, opts, save_cache, session)
 
 
-def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool) -> tuple[Site, Theme, list[Problem]]:
+def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
+               session: Session | None) -> tuple[Site, Theme, list[Problem]]:
     problems = Problems()
     pinyin_cache = PinyinCache(site_dir, enabled=opts.use_cache)
     config = load_config(site_dir, problems)
@@ -98,7 +102,7 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool) -> tuple[Si
     theme = load_theme(site_dir, config.theme, config.language, problems)
     context = Context(config, places, topics)
 
-    docs = _load_documents(site_dir, context, opts, problems, save_cache)
+    docs = _load_documents(site_dir, context, opts, problems, save_cache, session)
     if save_cache:
         pinyin_cache.save()
     parse_failed = bool(problems.errors)
@@ -190,13 +194,14 @@ def _encoded_or_none(doc: Document | None) -> Any:
 
 
 def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, problems: Problems,
-                    save_cache: bool) -> list[Document]:
+                    save_cache: bool, session: Session | None) -> list[Document]:
     """Parse every content file, reusing cached results for files whose size and mtime did not change."""
     cache = DocCache(site_dir, _context_key(site_dir), enabled=opts.use_cache)
     docs: dict[str, Document] = {}
     misses: list[tuple[str, str, int, int]] = []
     outside: list[str] = []
-    for kind, rel, size, mtime_ns in discover_with_stats(site_dir, outside):
+    listing = session.listing(outside) if session is not None else discover_with_stats(site_dir, outside)
+    for kind, rel, size, mtime_ns in listing:
         hit = cache.get(rel, size, mtime_ns)
         if hit is None:
             misses.append((kind, rel, size, mtime_ns))
@@ -223,7 +228,7 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
         if doc is not None:
             docs[rel] = doc
         if row is not None or doc is None:  # else a value the cache cannot hold: parse this file again next time
-            cache.put(rel, size, mtime, row, tuple((p.path, p.line, p.message, p.warning) for p in found))
+            cache.put(rel, size, mtime, row, tuple((p.path, p.line, p.message, p.warning) for p in found), doc)
     if save_cache:
         cache.save()
     return [docs[rel] for rel in sorted(docs)]
@@ -407,33 +412,33 @@ def _static_conflicts(site_dir: Path, language: str, static: dict[str, Path], ge
 
 
 def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None = None,
-          committed: Callable[[], None] | None = None) -> BuildReport:
+          committed: Callable[[], None] | None = None, session: Session | None = None) -> BuildReport:
     """Build SITE into OUT atomically; OUT is untouched when anything fails.
 
     `progress(done, total)` is called as pages are rendered (the CLI draws a line from it);
     `committed()` as soon as OUT holds the new site, before the caches are saved (serve
-    reloads the browser then).
+    reloads the browser then). A `session` (serve) spares the checks its watcher makes needless.
     """
     thawed = gc.get_freeze_count() == 0
     try:
-        return _build(site_dir, out_dir, opts, progress, committed)
+        return _build(site_dir, out_dir, opts, progress, committed, session)
     finally:
         if thawed:
             gc.unfreeze()  # serve builds again and again in one process: let this site go
 
 
 def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None,
-           committed: Callable[[], None] | None) -> BuildReport:
+           committed: Callable[[], None] | None, session: Session | None) -> BuildReport:
     started = time.perf_counter()
     phases = Phases()
     with _collector_paused():
-        site, theme, warnings = load_site(site_dir, opts)
+        site, theme, warnings = load_site(site_dir, opts, session=session)
         gc.freeze()  # the site lives as long as the build: later collections need not walk it
     phases.mark("load")
     static = theme.static_files()
     manifest = PageManifest(site_dir, out_dir, enabled=opts.use_cache)
-    spare = site_dir / CACHE_DIR / f"spare-{manifest.path.stem.split('-', 1)[1]}" if opts.use_cache else None
-    tx = writer.Transaction(out_dir, spare)
+    manifest.trusted = session is not None and session.out_trusted
+    tx = writer.Transaction(out_dir, spare_dir(site_dir, out_dir) if opts.use_cache else None)
     phases.mark("prepare")
     try:
         records = RecordCache(site_dir, _records_stamp(site), enabled=opts.use_cache)
@@ -463,11 +468,23 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
         raise
     if committed is not None:
         committed()
-    manifest.save(entries, changed)
+    saved = manifest.save(entries, changed)
+    if session is not None:
+        session.out_trusted = saved   # OUT holds what the manifest says, and only this process writes it
     records.save()
     bundle.save()
     return BuildReport(len(files), len(changed), len(files) - len(changed), time.perf_counter() - started,
                        tuple(warnings), tuple(phases.items), (("search", searched["seconds"]),))
+
+
+def spare_dir(site_dir: Path, out_dir: Path) -> Path:
+    """Where the tree swapped out of OUT is kept for the next build (see writer.Transaction)."""
+    return site_dir / CACHE_DIR / f"spare-{PageManifest.name(out_dir)}"
+
+
+def out_stats(site_dir: Path, out_dir: Path) -> dict[str, tuple[int, int]]:
+    """The size and mtime of every page file in OUT as the last build recorded them."""
+    return PageManifest(site_dir, out_dir).stats
 
 
 def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = None) -> list[Problem]:

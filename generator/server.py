@@ -30,11 +30,13 @@ from urllib.parse import unquote, urlsplit
 from . import writer
 from .config import BuildOptions, load_config
 from .errors import Problems, SiteError
+from .session import Session
 from .theme import builtin_theme_dir
 from .watch import Changes, Watcher
 
 EVENTS_PATH = "/__bulletin/events"
 PING_SECONDS = 15.0
+IDLE_SECONDS = 0.5   # after a rebuild, this long without an edit lets the preview check what it trusted
 
 TEXT = {
     "zh": {
@@ -339,6 +341,7 @@ class Preview:
         self.changes = Changes()
         self.httpd = PreviewHTTPServer((host, port), out_dir, self.state)   # binds now: a busy port fails early
         self.watcher = Watcher(site_dir, self.changes.add, extra={"(built-in theme)": builtin_theme_dir()})
+        self.session = Session(site_dir)
         self._http_thread: threading.Thread | None = None
         self._warnings: tuple[str, ...] = ()
 
@@ -368,9 +371,11 @@ class Preview:
         when = dt.datetime.now().strftime("%H:%M:%S")
         # Name files that still exist first: an editor's temporary file is not what the user saved.
         what = describe(sorted(changed, key=lambda rel: not (self.site_dir / rel).exists()), lang)
+        self.session.note(changed)
         try:
             # Open pages reload as soon as OUT is swapped, while the build saves its caches.
-            report = build(self.site_dir, self.out_dir, self.opts, committed=lambda: self.state.publish(True, (), lang))
+            report = build(self.site_dir, self.out_dir, self.opts, committed=lambda: self.state.publish(True, (), lang),
+                           session=self.session)
         except SiteError as exc:
             lines = tuple(p.format() for p in exc.warnings + exc.problems)
             self._failed(when, what, lines, lang, len(exc.problems))
@@ -400,9 +405,28 @@ class Preview:
             self.echo_err("  " + line)
 
     def loop(self) -> None:
-        """Rebuild after every debounced batch of changes until close()."""
-        while (batch := self.changes.wait(self.quiet)) is not None:
-            self.rebuild(batch)
+        """Rebuild after every debounced batch of changes until close(); check what the
+        rebuilds trusted once no edit came for a moment (see session.Session)."""
+        checked = False
+        idle = 0.0   # at first, at once: the first build of an OUT leaves no spare tree for the next
+        while (batch := self.changes.wait(self.quiet, idle=None if checked else idle)) is not None:
+            if batch:
+                self.rebuild(batch)
+                checked, idle = False, IDLE_SECONDS
+                continue
+            checked = True
+            differ = self.check_trusted()
+            if differ:
+                self.rebuild(differ)
+
+    def check_trusted(self) -> list[str]:
+        """What a rebuild took on trust, checked in full (in idle time): the paths that differ.
+        Also gives OUT a spare tree when it has none, so the next rebuild is a small one."""
+        from .pipeline import out_stats, spare_dir
+        differ = self.session.audit(self.out_dir, out_stats(self.site_dir, self.out_dir))
+        if self.opts.use_cache and not differ:
+            writer.prepare_spare(self.out_dir, spare_dir(self.site_dir, self.out_dir))
+        return differ
 
     @contextmanager
     def running(self) -> Iterator[Preview]:

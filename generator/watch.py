@@ -93,14 +93,18 @@ class Changes:
             self._closed = True
             self._cond.notify_all()
 
-    def wait(self, quiet: float = 0.1, longest: float = 1.0) -> list[str] | None:
+    def wait(self, quiet: float = 0.1, longest: float = 1.0, idle: float | None = None) -> list[str] | None:
         """Block until changes arrived and stayed quiet for `quiet` seconds (or `longest`
-        seconds passed since the first one, so a steady stream still builds); None once closed."""
+        seconds passed since the first one, so a steady stream still builds); None once closed.
+        With `idle`, an empty list when no change came for that long."""
+        give_up = None if idle is None else time.monotonic() + idle
         with self._cond:
             while not self._paths:
                 if self._closed:
                     return None
-                self._cond.wait(0.5)
+                if give_up is not None and time.monotonic() >= give_up:
+                    return []
+                self._cond.wait(0.5 if give_up is None else min(0.5, max(0.0, give_up - time.monotonic())))
             while True:
                 if self._closed:
                     return None
@@ -120,13 +124,12 @@ class _Handler(FileSystemEventHandler):
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         # A move is reported by where it went (an editor's "save as temp, rename over"
-        # names the real file there), or by where it came from when it left the sources.
+        # names the real file there) and by where it came from, when each is a source.
         dest = getattr(event, "dest_path", "")
         for raw in (dest, event.src_path) if dest else (event.src_path,):
             path = Path(os.fsdecode(raw))
             if self.watcher.rel(path) is not None:
                 self.watcher.saw(path, event)
-                return
 
 
 class Watcher:

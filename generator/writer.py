@@ -172,6 +172,53 @@ def _remove(root: Path, rel: str) -> None:
         parent = parent.parent
 
 
+def _read_state(state_file: Path, out_dir: Path) -> dict | None:  # type: ignore[type-arg]
+    """What the last build said about its spare tree (None: nothing usable)."""
+    try:
+        state = marshal.loads(state_file.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(state, dict) or state.get("out") != str(out_dir) or not state.get("spare"):
+        return None
+    return state
+
+
+def _write_state(state_file: Path, state: dict | None) -> None:  # type: ignore[type-arg]
+    try:
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = state_file.with_name(state_file.name + ".tmp")
+        temporary.write_bytes(marshal.dumps(state or {}))
+        os.replace(temporary, state_file)
+    except OSError:
+        pass
+
+
+def prepare_spare(out_dir: Path, spare: Path) -> bool:
+    """Make a spare for the next build where there is none (the first build of an OUT
+    renames its staging tree into place and keeps nothing): a tree of links to OUT's
+    files. serve does this while idle, so the first edit after it starts is as quick
+    as the next ones. False when there was nothing to do or it cannot be done here."""
+    state_file = spare.with_name(spare.name + ".state")
+    if _read_state(state_file, out_dir) is not None or not out_dir.is_dir():
+        return False
+    spare.parent.mkdir(parents=True, exist_ok=True)
+    if spare.parent.stat().st_dev != out_dir.parent.stat().st_dev:
+        return False
+    shutil.rmtree(spare, ignore_errors=True)
+    building = spare.with_name(spare.name + ".new")
+    shutil.rmtree(building, ignore_errors=True)
+    files = sorted(_files_under(out_dir))
+    try:
+        for rel in files:
+            link_unchanged(building, out_dir, rel)
+        os.rename(building, spare)
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
+        return False
+    _write_state(state_file, {"out": str(out_dir), "spare": spare.stat().st_ino, "delta": [], "files": files})
+    return True
+
+
 class Transaction:
     """One build's writes into a staging tree that replaces OUT atomically on commit."""
 
@@ -202,26 +249,11 @@ class Transaction:
         self.written: set[str] = set()
 
     def _read_state(self) -> dict | None:  # type: ignore[type-arg]
-        if self.state_file is None:
-            return None
-        try:
-            state = marshal.loads(self.state_file.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            return None
-        if not isinstance(state, dict) or state.get("out") != str(self.out_dir) or not state.get("spare"):
-            return None
-        return state
+        return _read_state(self.state_file, self.out_dir) if self.state_file is not None else None
 
     def _write_state(self, state: dict | None) -> None:  # type: ignore[type-arg]
-        if self.state_file is None:
-            return
-        try:
-            self.state_file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.state_file.with_name(self.state_file.name + ".tmp")
-            temporary.write_bytes(marshal.dumps(state or {}))
-            os.replace(temporary, self.state_file)
-        except OSError:
-            pass
+        if self.state_file is not None:
+            _write_state(self.state_file, state)
 
     def keep(self, rel: str) -> None:
         """The file in OUT is still right: make sure staging has it."""

@@ -172,6 +172,27 @@ def test_an_edit_rebuilds_and_tells_open_pages_to_reload(live: tuple[Preview, li
         time.sleep(0.01)
 
 
+def test_a_hand_edit_of_out_is_repaired_once_the_preview_is_idle(live: tuple[Preview, list[str]], site: Path,
+                                                                  tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Rebuilds under serve trust OUT to hold what they wrote (session.Session); the check
+    made when the preview is idle finds a hand edit, and a rebuild puts the page back."""
+    preview, lines = live
+    page = site / "output" / "cases" / "canal" / "index.html"
+    page.write_text("hand edit", encoding="utf-8")
+    # A body edit elsewhere: the canal page's key does not change, so the rebuild keeps OUT's file.
+    (site / "content" / "cases" / "bridge.md").write_text(case_text(body="桥已通车。"), encoding="utf-8")
+    deadline = time.monotonic() + 20
+    while not any("output/cases/canal/index.html" in line for line in lines):
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.05)
+    while page.read_text(encoding="utf-8") == "hand edit":
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.05)
+    assert "杨庙镇支渠清淤" in page.read_text(encoding="utf-8")
+    assert run(["build", str(site), "-o", str(tmp_path / "plain"), "--jobs", "1"], capsys)[0] == 0
+    assert tree_hash(site / "output") == tree_hash(tmp_path / "plain")
+
+
 @pytest.mark.parametrize("name, path, text", [
     ("bad yaml", "content/cases/bridge.md", BROKEN_YAML),
     ("unknown township", "content/cases/bridge.md", case_text(township="凉泉镇")),

@@ -155,6 +155,19 @@ def test_save_by_rename_touch_and_a_new_source_folder_are_seen(tmp_path: Path) -
         watcher.stop()
 
 
+def test_a_rename_between_sources_reports_both_names(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "a.md").write_text("a", encoding="utf-8")
+    watcher, changes = _collect(site)
+    try:
+        (site / "content" / "a.md").rename(site / "content" / "b.md")   # serve's listing must drop a.md
+        batch = changes.wait(quiet=0.2)
+        assert batch is not None and set(batch) == {"content/a.md", "content/b.md"}
+    finally:
+        watcher.stop()
+
+
 def test_the_built_in_theme_outside_the_site_is_watched_too(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()

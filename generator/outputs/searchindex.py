@@ -178,7 +178,7 @@ def records(site: Site) -> list[Record]:
     found = [Record(url_of[doc.kind](doc.slug) + suffix, doc) for doc in (*site.cases, *site.reports, *site.pages)]
     found.sort(key=operator.attrgetter("url"))
     dated = [r for r in found if r.doc.when is not None]
-    dated.sort(key=lambda r: r.doc.when.moment.timestamp(), reverse=True)  # type: ignore[union-attr]  # stable
+    dated.sort(key=lambda r: r.doc.when.moment, reverse=True)  # type: ignore[union-attr]  # stable
     return dated + [r for r in found if r.doc.when is None]
 
 
