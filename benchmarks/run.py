@@ -18,7 +18,9 @@ Before a cold build, the previous output (and bulletin's cache) is moved aside
 into WORK/trash/ and deleted only after every run: on this machine's ext4,
 creating files in the seconds after a large tree was deleted costs up to ten
 times the kernel time (perf shows ext4's recently_deleted() scanning freed
-inodes), which would otherwise measure the previous run's `rm -rf`.
+inodes), which would otherwise measure the previous run's `rm -rf`. For the
+same reason every timed build starts after `sync`: the hundreds of MB the
+previous build left to write back are not charged to the next tool.
 Peers: Pelican is installed into benchmarks/.peers/ (pip), Hugo with
 `apt-get install hugo`; a missing peer is skipped with a note.
 """
@@ -95,6 +97,7 @@ last_peak_at = 0.0   # seconds into the last measured run when its memory peaked
 
 def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall seconds, peak MiB of the process tree); raises if the command fails."""
+    os.sync()   # the previous build's writeback is not this one's (see the module notes)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0

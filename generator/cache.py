@@ -184,7 +184,7 @@ class DocCache:
     """
 
     def __init__(self, site_dir: Path, context_key: str, enabled: bool = True) -> None:
-        self.path = site_dir / CACHE_DIR / "docs.marshal"
+        self.path = self.table_path(site_dir)
         self.delta_path = site_dir / CACHE_DIR / "docs-delta.marshal"
         self.fingerprint = hashlib.sha1(f"{code_fingerprint()}:{context_key}".encode()).hexdigest()
         self.enabled = enabled
@@ -194,6 +194,10 @@ class DocCache:
         if enabled:
             self._load()
         self.fresh: dict[str, tuple[Any, ...]] = {}
+
+    @staticmethod
+    def table_path(site_dir: Path) -> Path:
+        return site_dir / CACHE_DIR / "docs.marshal"
 
     def _load(self) -> None:
         base = _read(self.path, self.fingerprint)
@@ -295,12 +299,27 @@ class RecordCache:
             _write(self.path, {"fingerprint": self.memo.stamp, "records": used})
 
 
+def differing_files(out_dir: Path, recorded: dict[str, Any]) -> list[str]:
+    """The files of OUT whose size or mtime is no longer what `recorded` says (or that are gone)."""
+    prefix = str(out_dir) + os.sep
+    differ = []
+    for rel, seen in recorded.items():
+        try:
+            info = os.stat(prefix + rel)
+        except OSError:
+            differ.append(rel)
+            continue
+        if (info.st_size, info.st_mtime_ns) != tuple(seen):
+            differ.append(rel)
+    return differ
+
+
 class PageManifest:
     """For one OUT folder: job id → (render key, output path), and the size and
     mtime each output file had when written, so a hand-edited OUT is noticed."""
 
     def __init__(self, site_dir: Path, out_dir: Path, enabled: bool = True) -> None:
-        self.path = site_dir / CACHE_DIR / f"pages-{self.name(out_dir)}.marshal"
+        self.path = self.path_for(site_dir, out_dir)
         self.fingerprint = code_fingerprint()
         self.out_dir = out_dir
         self._out = str(out_dir) + os.sep
@@ -313,6 +332,11 @@ class PageManifest:
         self.digests: dict[str, str] = loaded.get("digests", {}) if loaded else {}
         self.next_cases: tuple[str, dict[str, str]] = ("", {})   # this build's, saved with its entries
         self.trusted = False   # OUT is known to hold what the stats say (serve: see session.Session)
+        self.differs: set[str] | None = None   # OUT's files whose stats differ, when a helper looked (prestat.py)
+
+    @classmethod
+    def path_for(cls, site_dir: Path, out_dir: Path) -> Path:
+        return site_dir / CACHE_DIR / f"pages-{cls.name(out_dir)}.marshal"
 
     @staticmethod
     def name(out_dir: Path) -> str:
@@ -326,6 +350,8 @@ class PageManifest:
             return False
         if self.trusted:
             return True
+        if self.differs is not None:
+            return rel not in self.differs
         try:
             stat = os.stat(self._out + rel)
         except OSError:

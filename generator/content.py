@@ -56,7 +56,10 @@ def discover(site_dir: Path) -> list[tuple[str, str]]:
     return [(kind, rel) for kind, rel, _, _ in discover_with_stats(site_dir)]
 
 
-def discover_with_stats(site_dir: Path, outside: list[str] | None = None) -> list[tuple[str, str, int, int]]:
+Listing = list[tuple[str, str, int, int]]   # (kind, site-relative path, size, mtime_ns), sorted
+
+
+def discover_with_stats(site_dir: Path, outside: list[str] | None = None) -> Listing:
     """(kind, site-relative path, size, mtime_ns) of every content file, sorted.
 
     os.scandir on strings: on 10,000 files pathlib's rglob costs more than the build, and

@@ -6,6 +6,7 @@ documents (building one costs about as much as converting a short document).
 from __future__ import annotations
 
 import html
+import importlib
 import re
 import signal
 import threading
@@ -24,6 +25,11 @@ from .sanitize import clean
 # bare 0.34 ms; "extra" +0.11 ms, of which def_list, abbr, attr_list and md_in_html are
 # +0.08 ms and unused; "toc" +0.10 ms, replaced by the heading ids below at a tenth of that).
 EXTENSIONS = ["tables", "fenced_code", "footnotes", "sane_lists"]
+# Made from their classes, imported when first needed: a name makes Python-Markdown look
+# through every installed package's entry points, and fenced_code imports Pygments (when
+# installed) for codehilite: each about 10 ms of a build that renders one body.
+_EXTENSION_CLASSES = {"tables": "tables:TableExtension", "fenced_code": "fenced_code:FencedCodeExtension",
+                      "footnotes": "footnotes:FootnoteExtension", "sane_lists": "sane_lists:SaneListExtension"}
 
 # Python-Markdown tries every inline pattern on every piece of text, and every block
 # processor on every block, whether the body could match it or not. A body without the
@@ -87,7 +93,7 @@ def _markdown(text: str) -> markdown.Markdown:
     key = (unused_ext, unused_inline)
     md = _instances.get(key)
     if md is None:
-        md = markdown.Markdown(extensions=[*(e for e in EXTENSIONS if e not in unused_ext), _HeadingIdExtension()])
+        md = _instance([e for e in EXTENSIONS if e not in unused_ext])
         for name in unused_inline:
             md.inlinePatterns.deregister(name, strict=False)
         _instances[key] = md
@@ -96,7 +102,15 @@ def _markdown(text: str) -> markdown.Markdown:
 
 def _markdown_full() -> markdown.Markdown:
     """Every extension and pattern (tests compare it with the instances above)."""
-    return markdown.Markdown(extensions=[*EXTENSIONS, _HeadingIdExtension()])
+    return _instance(EXTENSIONS)
+
+
+def _instance(extensions: list[str]) -> markdown.Markdown:
+    made: list[Extension] = []
+    for name in extensions:
+        module, cls = _EXTENSION_CLASSES[name].split(":")
+        made.append(getattr(importlib.import_module(f"markdown.extensions.{module}"), cls)())
+    return markdown.Markdown(extensions=[*made, _HeadingIdExtension()])
 
 
 # Python-Markdown recurses once per nesting level and is quadratic in a few constructs

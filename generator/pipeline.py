@@ -28,6 +28,7 @@ from .places import load_places
 from .outputs import export, searchindex
 from .keys import Keys
 from .render import Job, Renderer, TemplateProblem, plan
+from .prestat import Prestat
 from .session import Session
 from .taxonomy import build_index, check_collisions, check_links
 from .theme import Theme, load_theme
@@ -82,18 +83,18 @@ def _collector_paused() -> Iterator[None]:
 
 
 def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True,
-              session: Session | None = None) -> tuple[Site, Theme, list[Problem]]:
+              session: Session | None = None, prestat: Prestat | None = None) -> tuple[Site, Theme, list[Problem]]:
     """Read and validate everything; raises SiteError listing every problem found.
 
     `save_cache=False` (check) reads SITE/.cache/ but writes nothing. A `session`
     (serve) lists the content files from what its watcher reported.
     """
     with _collector_paused():
-        return _load_site(site_dir, opts, save_cache, session)
+        return _load_site(site_dir, opts, save_cache, session, prestat)
 
 
 def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
-               session: Session | None) -> tuple[Site, Theme, list[Problem]]:
+               session: Session | None, prestat: Prestat | None) -> tuple[Site, Theme, list[Problem]]:
     problems = Problems()
     pinyin_cache = PinyinCache(site_dir, enabled=opts.use_cache)
     config = load_config(site_dir, problems)
@@ -102,7 +103,7 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     theme = load_theme(site_dir, config.theme, config.language, problems)
     context = Context(config, places, topics)
 
-    docs = _load_documents(site_dir, context, opts, problems, save_cache, session)
+    docs = _load_documents(site_dir, context, opts, problems, save_cache, session, prestat)
     if save_cache:
         pinyin_cache.save()
     parse_failed = bool(problems.errors)
@@ -194,13 +195,16 @@ def _encoded_or_none(doc: Document | None) -> Any:
 
 
 def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, problems: Problems,
-                    save_cache: bool, session: Session | None) -> list[Document]:
+                    save_cache: bool, session: Session | None, prestat: Prestat | None) -> list[Document]:
     """Parse every content file, reusing cached results for files whose size and mtime did not change."""
     cache = DocCache(site_dir, _context_key(site_dir), enabled=opts.use_cache)
     docs: dict[str, Document] = {}
     misses: list[tuple[str, str, int, int]] = []
     outside: list[str] = []
-    listing = session.listing(outside) if session is not None else discover_with_stats(site_dir, outside)
+    if session is not None:
+        listing = session.listing(outside)
+    elif prestat is None or (listing := prestat.listing(outside)) is None:  # type: ignore[assignment]
+        listing = discover_with_stats(site_dir, outside)
     for kind, rel, size, mtime_ns in listing:
         hit = cache.get(rel, size, mtime_ns)
         if hit is None:
@@ -431,12 +435,19 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
            committed: Callable[[], None] | None, session: Session | None) -> BuildReport:
     started = time.perf_counter()
     phases = Phases()
-    with _collector_paused():
-        site, theme, warnings = load_site(site_dir, opts, session=session)
-        gc.freeze()  # the site lives as long as the build: later collections need not walk it
+    prestat = Prestat(site_dir, out_dir, PageManifest.path_for(site_dir, out_dir)) if (
+        session is None and opts.jobs > 1 and _large_warm_site(site_dir, opts)) else None
+    try:
+        with _collector_paused():
+            site, theme, warnings = load_site(site_dir, opts, session=session, prestat=prestat)
+            gc.freeze()  # the site lives as long as the build: later collections need not walk it
+        manifest = PageManifest(site_dir, out_dir, enabled=opts.use_cache)
+        manifest.differs = prestat.out_differs() if prestat is not None else None
+    finally:
+        if prestat is not None:
+            prestat.close()
     phases.mark("load")
     static = theme.static_files()
-    manifest = PageManifest(site_dir, out_dir, enabled=opts.use_cache)
     manifest.trusted = session is not None and session.out_trusted
     tx = writer.Transaction(out_dir, spare_dir(site_dir, out_dir) if opts.use_cache else None)
     phases.mark("prepare")
@@ -475,6 +486,15 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
     bundle.save()
     return BuildReport(len(files), len(changed), len(files) - len(changed), time.perf_counter() - started,
                        tuple(warnings), tuple(phases.items), (("search", searched["seconds"]),))
+
+
+def _large_warm_site(site_dir: Path, opts: BuildOptions) -> bool:
+    """Whether a helper stating files beside this process pays for its fork (prestat.py):
+    a warm build of some thousands of documents (their cache is a few MB)."""
+    try:
+        return opts.use_cache and DocCache.table_path(site_dir).stat().st_size > 2_000_000
+    except OSError:
+        return False
 
 
 def spare_dir(site_dir: Path, out_dir: Path) -> Path:

@@ -14,9 +14,8 @@ import os
 import stat
 from pathlib import Path
 
-from .content import KINDS, discover_with_stats
-
-Listing = list[tuple[str, str, int, int]]   # (kind, site-relative path, size, mtime_ns), sorted
+from .cache import differing_files
+from .content import KINDS, Listing, discover_with_stats
 
 
 class Session:
@@ -81,16 +80,7 @@ class Session:
             if differ:
                 self._files = None
         if self.out_trusted:
-            prefix = str(out_dir) + os.sep
-            changed_out = []
-            for rel, seen in out_stats.items():
-                try:
-                    info = os.stat(prefix + rel)
-                except OSError:
-                    changed_out.append(rel)
-                    continue
-                if (info.st_size, info.st_mtime_ns) != seen:
-                    changed_out.append(rel)
+            changed_out = differing_files(out_dir, out_stats)
             if changed_out:
                 self.out_trusted = False
                 differ += [f"{out_dir.name}/{rel}" for rel in sorted(changed_out)]

@@ -1,0 +1,92 @@
+"""The forked helper that stats content and OUT during a warm build: same answers as the
+build's own calls, hand edits of OUT still noticed, and a helper that fails changes nothing."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import case_text, make_site, run, tree_hash
+from generator import pipeline, prestat
+from generator.cache import PageManifest
+from generator.config import BuildOptions
+from generator.content import discover_with_stats
+
+OPTS = BuildOptions(jobs=2)
+
+
+@pytest.fixture
+def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, list[str]]:
+    """A small site built once, whose warm builds use the helper (as large ones do)."""
+    site = make_site(tmp_path / "site", {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}",
+                                                                              body=f"第{i}号。") for i in range(5)})
+    out = site / "output"
+    pipeline.build(site, out, OPTS)
+    monkeypatch.setattr(pipeline, "_large_warm_site", lambda site_dir, opts: True)
+    used: list[str] = []
+    real_listing = prestat.Prestat.listing
+
+    def listing(self: prestat.Prestat, outside: list[str]) -> object:
+        found = real_listing(self, outside)
+        used.append("helper" if found is not None else "fallback")
+        return found
+    monkeypatch.setattr(prestat.Prestat, "listing", listing)
+    return site, out, used
+
+
+def cold(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert run(["build", str(site), "-o", str(tmp_path / "cold"), "--jobs", "1", "--no-cache"], capsys)[0] == 0
+    return tree_hash(tmp_path / "cold")
+
+
+def test_the_helper_answers_as_the_build_would(built: tuple[Path, Path, list[str]]) -> None:
+    site, out, _ = built
+    (site / "content" / "cases" / "link.md").symlink_to("/etc/hostname")   # a link out of SITE is reported
+    helper = prestat.Prestat(site, out, PageManifest.path_for(site, out))
+    outside: list[str] = []
+    try:
+        assert helper.listing(outside) == discover_with_stats(site, expected_outside := [])
+        assert outside == expected_outside == ["content/cases/link.md"]
+        assert helper.out_differs() == set()
+    finally:
+        helper.close()
+
+
+def test_an_edit_and_a_hand_edit_of_out_are_both_seen_through_the_helper(
+        built: tuple[Path, Path, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site, out, used = built
+    edited = site / "content" / "cases" / "c1.md"
+    edited.write_text(case_text(title="案例1", slug="c1", body="改过的正文。"), encoding="utf-8")
+    page = out / "cases" / "c3" / "index.html"
+    page.write_text("hand edit", encoding="utf-8")
+    report = pipeline.build(site, out, OPTS)
+    assert used == ["helper"]
+    assert "改过的正文" in (out / "cases" / "c1" / "index.html").read_text(encoding="utf-8")
+    assert "hand edit" not in page.read_text(encoding="utf-8")
+    assert report.written >= 2
+    assert tree_hash(out) == cold(site, tmp_path, capsys)
+
+
+def test_a_helper_that_fails_leaves_the_build_to_look_itself(
+        built: tuple[Path, Path, list[str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    site, out, used = built
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the helper fails")
+    monkeypatch.setattr(prestat, "_answer", broken)
+    (out / "cases" / "c2" / "index.html").write_text("hand edit", encoding="utf-8")
+    (site / "content" / "cases" / "c4.md").write_text(case_text(title="案例四改", slug="c4"), encoding="utf-8")
+    helpers: list[int] = []
+    real_init = prestat.Prestat.__init__
+
+    def recording(self: prestat.Prestat, *args: Path) -> None:
+        real_init(self, *args)
+        helpers.append(self._pid)
+    monkeypatch.setattr(prestat.Prestat, "__init__", recording)
+    pipeline.build(site, out, OPTS)
+    assert used == ["fallback"] and len(helpers) == 1 and helpers[0] > 0
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helpers[0], os.WNOHANG)   # the failed helper was waited for: no zombie left
+    assert tree_hash(out) == cold(site, tmp_path, capsys)
