@@ -87,7 +87,8 @@ def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True,
     """Read and validate everything; raises SiteError listing every problem found.
 
     `save_cache=False` (check) reads SITE/.cache/ but writes nothing. A `session`
-    (serve) lists the content files from what its watcher reported.
+    (serve) lists the content files from what its watcher reported; a `prestat`
+    helper (a large warm build) lists them in another process meanwhile.
     """
     with _collector_paused():
         return _load_site(site_dir, opts, save_cache, session, prestat)
@@ -201,9 +202,10 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
     docs: dict[str, Document] = {}
     misses: list[tuple[str, str, int, int]] = []
     outside: list[str] = []
-    if session is not None:
-        listing = session.listing(outside)
-    elif prestat is None or (listing := prestat.listing(outside)) is None:  # type: ignore[assignment]
+    listing = session.listing(outside) if session is not None else None
+    if listing is None and prestat is not None:
+        listing = prestat.listing(outside)
+    if listing is None:
         listing = discover_with_stats(site_dir, outside)
     for kind, rel, size, mtime_ns in listing:
         hit = cache.get(rel, size, mtime_ns)

@@ -23,7 +23,7 @@ import marshal
 import os
 import shutil
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .urls import safe_join
 
@@ -193,11 +193,12 @@ def _write_state(state_file: Path, state: dict | None) -> None:  # type: ignore[
         pass
 
 
-def prepare_spare(out_dir: Path, spare: Path) -> bool:
+def prepare_spare(out_dir: Path, spare: Path, stop: Callable[[], bool] = lambda: False) -> bool:
     """Make a spare for the next build where there is none (the first build of an OUT
     renames its staging tree into place and keeps nothing): a tree of links to OUT's
     files. serve does this while idle, so the first edit after it starts is as quick
-    as the next ones. False when there was nothing to do or it cannot be done here."""
+    as the next ones. False when there was nothing to do, it cannot be done here, or
+    `stop()` said to give up (an edit is waiting: its build makes a spare anyway)."""
     state_file = spare.with_name(spare.name + ".state")
     if _read_state(state_file, out_dir) is not None or not out_dir.is_dir():
         return False
@@ -209,7 +210,10 @@ def prepare_spare(out_dir: Path, spare: Path) -> bool:
     shutil.rmtree(building, ignore_errors=True)
     files = sorted(_files_under(out_dir))
     try:
-        for rel in files:
+        for number, rel in enumerate(files):
+            if number % 500 == 0 and stop():
+                shutil.rmtree(building, ignore_errors=True)
+                return False
             link_unchanged(building, out_dir, rel)
         os.rename(building, spare)
     except OSError:
