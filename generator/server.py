@@ -425,7 +425,7 @@ class Preview:
         from .pipeline import out_stats, spare_dir
         differ = self.session.audit(self.out_dir, out_stats(self.site_dir, self.out_dir))
         if self.opts.use_cache and not differ:
-            writer.prepare_spare(self.out_dir, spare_dir(self.site_dir, self.out_dir), stop=self.changes.pending)
+            writer.prepare_spare(self.out_dir, spare_dir(self.site_dir, self.out_dir))
         return differ
 
     @contextmanager

@@ -88,11 +88,6 @@ class Changes:
             self._complete = complete
             self._cond.notify_all()
 
-    def pending(self) -> bool:
-        """Whether changes are waiting to be handed out."""
-        with self._cond:
-            return bool(self._paths)
-
     def close(self) -> None:
         with self._cond:
             self._closed = True

@@ -23,7 +23,7 @@ import marshal
 import os
 import shutil
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from .urls import safe_join
 
@@ -193,12 +193,13 @@ def _write_state(state_file: Path, state: dict | None) -> None:  # type: ignore[
         pass
 
 
-def prepare_spare(out_dir: Path, spare: Path, stop: Callable[[], bool] = lambda: False) -> bool:
+def prepare_spare(out_dir: Path, spare: Path) -> bool:
     """Make a spare for the next build where there is none (the first build of an OUT
     renames its staging tree into place and keeps nothing): a tree of links to OUT's
     files. serve does this while idle, so the first edit after it starts is as quick
-    as the next ones. False when there was nothing to do, it cannot be done here, or
-    `stop()` said to give up (an edit is waiting: its build makes a spare anyway)."""
+    as the next ones (an edit saved meanwhile waits for it: 0.9 s at 10,000 cases, where
+    its build would otherwise link a fresh tree itself, 1.5 s). False when there was
+    nothing to do or it cannot be done here."""
     state_file = spare.with_name(spare.name + ".state")
     if _read_state(state_file, out_dir) is not None or not out_dir.is_dir():
         return False
@@ -208,18 +209,23 @@ def prepare_spare(out_dir: Path, spare: Path, stop: Callable[[], bool] = lambda:
     shutil.rmtree(spare, ignore_errors=True)
     building = spare.with_name(spare.name + ".new")
     shutil.rmtree(building, ignore_errors=True)
-    files = sorted(_files_under(out_dir))
+    files: list[str] = []
     try:
-        for number, rel in enumerate(files):
-            if number % 500 == 0 and stop():
-                shutil.rmtree(building, ignore_errors=True)
-                return False
-            link_unchanged(building, out_dir, rel)
+        # os.walk, os.mkdir and os.link: what `cp -al` does (a link per file costs the kernel
+        # about 60 µs here; 15,852 files in Python's pathlib took twice as long).
+        for folder, _, names in os.walk(out_dir):
+            rel_folder = os.path.relpath(folder, out_dir)
+            target = building if rel_folder == "." else building / rel_folder
+            os.mkdir(target)
+            for name in names:
+                os.link(os.path.join(folder, name), os.path.join(target, name))
+                files.append(name if rel_folder == "." else f"{rel_folder}/{name}")
         os.rename(building, spare)
     except OSError:
         shutil.rmtree(building, ignore_errors=True)
         return False
-    _write_state(state_file, {"out": str(out_dir), "spare": spare.stat().st_ino, "delta": [], "files": files})
+    _write_state(state_file, {"out": str(out_dir), "spare": spare.stat().st_ino, "delta": [],
+                              "files": sorted(files)})
     return True
 
 

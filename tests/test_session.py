@@ -140,12 +140,3 @@ def test_a_spare_is_prepared_for_an_out_built_from_nothing(tmp_path: Path, capsy
     assert run(["build", str(site), "-o", str(tmp_path / "cold"), "--jobs", "1", "--no-cache"], capsys)[0] == 0
     assert tree_hash(out) == tree_hash(tmp_path / "cold")
 
-
-def test_making_a_spare_gives_way_to_a_waiting_edit(tmp_path: Path) -> None:
-    site = cases_site(tmp_path / "site", 3)
-    out = site / "output"
-    pipeline.build(site, out, OPTS)
-    spare = pipeline.spare_dir(site, out)
-    assert not writer.prepare_spare(out, spare, stop=lambda: True)
-    assert not spare.exists() and not spare.with_name(spare.name + ".new").exists()
-    assert writer.prepare_spare(out, spare)   # later, with no edit waiting
