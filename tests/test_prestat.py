@@ -24,6 +24,9 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, 
     out = site / "output"
     pipeline.build(site, out, OPTS)
     monkeypatch.setattr(pipeline, "_large_warm_site", lambda site_dir, opts: True)
+    # Browser tests earlier in the session leave Playwright's threads running, and the helper
+    # is not forked beside other threads; the helper itself takes no lock they could hold.
+    monkeypatch.setattr(prestat.threading, "active_count", lambda: 1)
     used: list[str] = []
     real_listing = prestat.Prestat.listing
 
@@ -90,3 +93,18 @@ def test_a_helper_that_fails_leaves_the_build_to_look_itself(
     with pytest.raises(ChildProcessError):
         os.waitpid(helpers[0], os.WNOHANG)   # the failed helper was waited for: no zombie left
     assert tree_hash(out) == cold(site, tmp_path, capsys)
+
+
+def test_no_helper_is_forked_beside_other_threads(tmp_path: Path) -> None:
+    import threading
+    site = make_site(tmp_path / "site", {"content/cases/c0.md": case_text(slug="c0")})
+    out = site / "output"
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        helper = prestat.Prestat(site, out, PageManifest.path_for(site, out))
+        assert helper._pid == 0 and helper.listing([]) is None
+    finally:
+        release.set()
+        other.join()
