@@ -100,3 +100,20 @@ def test_csv_quoting_round_trips(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert row["outcome"] == "第一行\n第二行"
     assert (row["participants"], row["villages"], row["follow_up"]) == ("6", "韩店村|凉泉村", "")
     assert (out / "data" / "cases.csv").read_bytes().count(b"\r\n") == 0
+
+
+def test_each_record_is_made_once_for_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.outputs import export
+    made: list[str] = []
+    real = export.case_record
+
+    def counting(site, case, index):  # type: ignore[no-untyped-def]
+        made.append(case.slug)
+        return real(site, case, index)
+    monkeypatch.setattr(export, "case_record", counting)
+    site = make_site(tmp_path / "site", {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}")
+                                         for i in range(3)})
+    assert run(["build", str(site), "-o", str(tmp_path / "out"), "--jobs", "1", "--no-cache"], capsys)[0] == 0
+    assert sorted(made) == ["c0", "c1", "c2"]
+    assert [r["slug"] for r in load_csv(tmp_path / "out")] == [c["slug"] for c in load_json(tmp_path / "out")["cases"]]

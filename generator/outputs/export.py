@@ -73,7 +73,8 @@ class RecordMemo:
 
     def get(self, site: Site, case: Case, index: Index) -> tuple[str, str]:
         key = case.card + "/" + ",".join(index.reports_by_case.get(case.slug, ()))
-        found = self.entries.get(key)
+        # made for cases.json, then asked again for cases.csv
+        found = self.used.get(key) or self.entries.get(key)
         if found is None:
             record = case_record(site, case, index)
             fragment = json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1).replace("\n", "\n  ")
