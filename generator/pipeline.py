@@ -450,8 +450,10 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
             prestat.close()
     phases.mark("load")
     static = theme.static_files()
-    manifest.trusted = session is not None and session.out_trusted
     tx = writer.Transaction(out_dir, spare_dir(site_dir, out_dir) if opts.use_cache else None)
+    # Trusted only onto a spare tree, which holds every kept file itself: a fresh tree links
+    # OUT's files, and OUT may have lost some (deleted by hand) since the last build.
+    manifest.trusted = session is not None and session.out_trusted and not tx.fresh
     phases.mark("prepare")
     try:
         records = RecordCache(site_dir, _records_stamp(site), enabled=opts.use_cache)

@@ -177,11 +177,16 @@ def test_a_hand_edit_of_out_is_repaired_once_the_preview_is_idle(live: tuple[Pre
     """Rebuilds under serve trust OUT to hold what they wrote (session.Session); the check
     made when the preview is idle finds a hand edit, and a rebuild puts the page back."""
     preview, lines = live
+    from generator import pipeline, writer
+    spare = pipeline.spare_dir(site, site / "output")
+    deadline = time.monotonic() + 20
+    while writer._read_state(spare.with_name(spare.name + ".state"), site / "output") is None:
+        assert time.monotonic() < deadline, "the idle preview made no spare tree"
+        time.sleep(0.02)
     page = site / "output" / "cases" / "canal" / "index.html"
     page.write_text("hand edit", encoding="utf-8")
     # A body edit elsewhere: the canal page's key does not change, so the rebuild keeps OUT's file.
     (site / "content" / "cases" / "bridge.md").write_text(case_text(body="桥已通车。"), encoding="utf-8")
-    deadline = time.monotonic() + 20
     while not any("output/cases/canal/index.html" in line for line in lines):
         assert time.monotonic() < deadline, lines
         time.sleep(0.05)

@@ -100,6 +100,7 @@ def test_out_is_trusted_after_a_build_and_a_hand_edit_is_found_then_repaired(tmp
     pipeline.build(site, out, OPTS, session=session)
     assert session.out_trusted
     assert session.audit(out, pipeline.out_stats(site, out)) == []
+    assert writer.prepare_spare(out, pipeline.spare_dir(site, out))   # as serve does when idle
 
     page = out / "cases" / "c1" / "index.html"
     page.write_text("hand edit", encoding="utf-8")
@@ -140,3 +141,16 @@ def test_a_spare_is_prepared_for_an_out_built_from_nothing(tmp_path: Path, capsy
     assert run(["build", str(site), "-o", str(tmp_path / "cold"), "--jobs", "1", "--no-cache"], capsys)[0] == 0
     assert tree_hash(out) == tree_hash(tmp_path / "cold")
 
+
+
+def test_a_deleted_out_is_built_again_even_while_trusted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+    site = cases_site(tmp_path / "site")
+    out = site / "output"
+    session = Session(site)
+    pipeline.build(site, out, OPTS, session=session)
+    assert session.out_trusted
+    shutil.rmtree(out)
+    pipeline.build(site, out, OPTS, session=session)
+    assert run(["build", str(site), "-o", str(tmp_path / "cold"), "--jobs", "1", "--no-cache"], capsys)[0] == 0
+    assert tree_hash(out) == tree_hash(tmp_path / "cold")
