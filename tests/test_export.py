@@ -117,3 +117,34 @@ def test_each_record_is_made_once_for_both_files(tmp_path: Path, capsys: pytest.
     assert run(["build", str(site), "-o", str(tmp_path / "out"), "--jobs", "1", "--no-cache"], capsys)[0] == 0
     assert sorted(made) == ["c0", "c1", "c2"]
     assert [r["slug"] for r in load_csv(tmp_path / "out")] == [c["slug"] for c in load_json(tmp_path / "out")["cases"]]
+
+
+def test_kept_records_are_reused_and_only_an_edited_case_is_made_again(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records a build makes wait on disk (cache.RecordCache), not in memory, and the
+    next build reads them back: open data equal to a cold build's."""
+    from generator import cache
+    from generator.outputs import export
+    made: list[str] = []
+    real = export.case_record
+
+    def counting(site, case, index):  # type: ignore[no-untyped-def]
+        made.append(case.slug)
+        return real(site, case, index)
+    monkeypatch.setattr(export, "case_record", counting)
+    site = make_site(tmp_path / "site", {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}")
+                                         for i in range(4)})
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    assert sorted(made) == ["c0", "c1", "c2", "c3"]
+    assert not [p for p in (site / ".cache").iterdir() if p.name.endswith(".tmp")]   # nothing left behind
+    (site / "content" / "cases" / "c2.md").write_text(case_text(title="案例二改", slug="c2"), encoding="utf-8")
+    made.clear()
+    cache._in_memory.clear()
+    cache._decoded.clear()
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    assert made == ["c2"]
+    cold = tmp_path / "cold"
+    assert run(["build", str(site), "-o", str(cold), "--jobs", "1", "--no-cache"], capsys)[0] == 0
+    for name in ("cases.json", "cases.csv"):
+        assert (out / "data" / name).read_bytes() == (cold / "data" / name).read_bytes()
