@@ -102,16 +102,22 @@ def test_csv_quoting_round_trips(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert (out / "data" / "cases.csv").read_bytes().count(b"\r\n") == 0
 
 
-def test_each_record_is_made_once_for_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs of the open-data records made, in order."""
     from generator.outputs import export
-    made: list[str] = []
+    slugs: list[str] = []
     real = export.case_record
 
     def counting(site, case, index):  # type: ignore[no-untyped-def]
-        made.append(case.slug)
+        slugs.append(case.slug)
         return real(site, case, index)
     monkeypatch.setattr(export, "case_record", counting)
+    return slugs
+
+
+def test_each_record_is_made_once_for_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  made: list[str]) -> None:
     site = make_site(tmp_path / "site", {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}")
                                          for i in range(3)})
     assert run(["build", str(site), "-o", str(tmp_path / "out"), "--jobs", "1", "--no-cache"], capsys)[0] == 0
@@ -120,18 +126,10 @@ def test_each_record_is_made_once_for_both_files(tmp_path: Path, capsys: pytest.
 
 
 def test_kept_records_are_reused_and_only_an_edited_case_is_made_again(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], made: list[str]) -> None:
     """The records a build makes wait on disk (cache.RecordCache), not in memory, and the
     next build reads them back: open data equal to a cold build's."""
     from generator import cache
-    from generator.outputs import export
-    made: list[str] = []
-    real = export.case_record
-
-    def counting(site, case, index):  # type: ignore[no-untyped-def]
-        made.append(case.slug)
-        return real(site, case, index)
-    monkeypatch.setattr(export, "case_record", counting)
     site = make_site(tmp_path / "site", {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}")
                                          for i in range(4)})
     out = tmp_path / "out"
