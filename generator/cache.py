@@ -300,6 +300,10 @@ class RecordCache:
     def _load(self) -> dict[str, tuple[str, str]]:
         found: dict[str, tuple[str, str]] = {}
         try:
+            stat = os.stat(self.path)
+            kept = _in_memory.get(self.path)   # serve: what the last build of this process wrote
+            if kept is not None and kept[:2] == (stat.st_size, stat.st_mtime_ns):
+                return kept[2]["records"] if kept[2].get("fingerprint") == self.memo.stamp else {}
             with open(self.path, "rb") as handle:
                 head = marshal.load(handle)
                 if not isinstance(head, dict) or head.get("fingerprint") != self.memo.stamp:
@@ -318,11 +322,15 @@ class RecordCache:
         try:
             if self.enabled and used and used.keys() != self.memo.entries.keys():
                 temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+                records = {}
                 with open(temporary, "wb") as handle:
                     marshal.dump({"fingerprint": self.memo.stamp}, handle)
                     for key in used:
-                        marshal.dump((key, *self.memo.text(key)), handle)
+                        records[key] = text = self.memo.text(key)
+                        marshal.dump((key, *text), handle)
                 os.replace(temporary, self.path)
+                stat = os.stat(self.path)
+                _in_memory[self.path] = (stat.st_size, stat.st_mtime_ns, {"fingerprint": self.memo.stamp, "records": records})
         except OSError:
             pass  # a cache that cannot be written only costs time
         finally:
