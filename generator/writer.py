@@ -149,7 +149,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _files_under(root: Path) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for folder, _, names in os.walk(root):
         base = Path(folder).relative_to(root).as_posix()
         found.update(name if base == "." else f"{base}/{name}" for name in names)
@@ -248,14 +248,16 @@ class Transaction:
         if (state is not None and spare is not None and out_dir.is_dir() and spare.is_dir()
                 and state["spare"] == spare.stat().st_ino):
             for rel in state["delta"]:
-                _remove(self.spare, rel)
+                _remove(spare, rel)
                 if os.path.lexists(safe_join(out_dir, rel)):
-                    link_unchanged(self.spare, out_dir, rel)
-            self.staging, self.fresh, self.present = self.spare, False, set(state["files"])
+                    link_unchanged(spare, out_dir, rel)
+            self.staging: Path = spare
+            self.fresh, self.present = False, set(state["files"])
         else:
             if spare is not None:
                 shutil.rmtree(spare, ignore_errors=True)
-            self.staging, self.fresh, self.present = new_staging(out_dir), True, set()
+            self.staging = new_staging(out_dir)
+            self.fresh, self.present = True, set()
         self.written: set[str] = set()
 
     def _read_state(self) -> dict | None:  # type: ignore[type-arg]
