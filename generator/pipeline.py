@@ -162,7 +162,7 @@ def _parse_files(items: list[tuple[str, str]]) -> list[tuple[Document | None, li
 def _parse_files_encoded(items: list[tuple[str, str]]) -> list[tuple[Any, Document | None, list[Problem]]]:
     """In a worker: parse, and send documents back as the cache's plain tuples, which the
     parent unpacks several times faster than it unpickles frozen dataclasses."""
-    results = []
+    results: list[tuple[Any, Document | None, list[Problem]]] = []
     for doc, found in _parse_files(items):
         try:
             results.append((encode(doc), None, found))

@@ -273,7 +273,8 @@ def decode_ids(data: bytes) -> list[int]:
     payload = data[pos:pos + size]
     if head & 1:
         return [i * 8 + bit for i, byte in enumerate(payload) if byte for bit in range(8) if byte >> bit & 1]
-    ids, at, last = [], 0, 0
+    ids: list[int] = []
+    at, last = 0, 0
     while at < size:
         gap, at = _read_varint(payload, at)
         last = gap if not ids else last + gap
@@ -297,7 +298,7 @@ def parse_shard(data: bytes) -> dict[str, tuple[bytes, bytes]]:
 
 def join_shard(entries: dict[str, tuple[bytes, bytes]]) -> bytes:
     """A shard file: its tokens in code point order, each as varint(length) UTF-8 body-ids title-ids."""
-    out = []
+    out: list[bytes] = []
     for token in sorted(entries):
         raw = token.encode()
         body, title = entries[token]
