@@ -86,10 +86,12 @@ def _needed(text: str, needs: tuple[str, ...]) -> bool:
 def _markdown(text: str) -> markdown.Markdown:
     """The instance for this body: only the extensions and inline patterns it can use."""
     unused_ext = tuple(e for e, needs in _EXTENSION_NEEDS.items() if not _needed(text, needs))
-    # A body ending in spaces ends in a line break too: Python-Markdown appends newlines.
-    ends_in_space = text.endswith((" ", "\t"))
+    # Spaces can come to stand before a newline that is not in the text: at its end
+    # (Python-Markdown appends newlines), or before raw HTML that starts a block of its own
+    # (`trailing  <div>` becomes `trailing  \n<div>`).
+    spaces_may_end_a_line = text.endswith((" ", "\t")) or ("<" in text and ("  " in text or "\t" in text))
     unused_inline = tuple(p for p, needs in _INLINE_NEEDS.items()
-                          if not _needed(text, needs) and not (p == "linebreak" and ends_in_space))
+                          if not _needed(text, needs) and not (p == "linebreak" and spaces_may_end_a_line))
     key = (unused_ext, unused_inline)
     md = _instances.get(key)
     if md is None:

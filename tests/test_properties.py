@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import REPO, case_text, make_site, tree_hash
 from generator import markup as markup_module, sanitize
@@ -241,11 +241,13 @@ def test_output_does_not_depend_on_file_order_jobs_or_hash_seed(tmp_path_factory
 PRUNING_PIECES = MARKDOWN + ["~~~\ncode\n~~~\n", "```py\nx\n```\n", "a  \nb", "a \t\nb", "a\r\nb  \r\n", "trailing  ",
                              "\\*", "\\[x]", "<https://example.org>", "<a@b.cn>", "![p](/x.png)", "![p][r]\n\n[r]: /y.png",
                              "[a][r]\n\n[r]: /z", "[r]", "**b**", "__u__", "_e_", "***", "a | b\n--|--\n1 | 2\n",
-                             "[^n]\n\n[^n]: note", "&copy;", "&#x41;", "`code`", "``a`b``", "\t- tab item"]
+                             "[^n]\n\n[^n]: note", "&copy;", "&#x41;", "`code`", "``a`b``", "\t- tab item",
+                             "<div>", "</div>\n", "<!-- c -->", "<br>", "<span>s</span>"]
 
 
 @settings(max_examples=1500, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.one_of(st.sampled_from(PRUNING_PIECES), st.text(alphabet=MIXED, max_size=12)), max_size=14).map("".join))
+@example("<script>alert(1)</script>trailing  <div>")   # raw HTML put a newline after the spaces
 def test_pruned_markdown_instances_give_the_full_instances_html(text: str) -> None:
     assert markup_module._markdown(text).reset().convert(text) == markup_module._markdown_full().convert(text)
 
