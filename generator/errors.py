@@ -19,9 +19,13 @@ class Problem:
     warning: bool = False
 
     def format(self) -> str:
+        """One line, `PATH:LINE: message`: a line break inside (a value quoted from the file,
+        such as a date written across lines) is shown as \\n, so every line of the output
+        still starts with its file."""
         where = self.path if self.line <= 0 else f"{self.path}:{self.line}"
         kind = "warning: " if self.warning else ""
-        return f"{where}: {kind}{self.message}"
+        message = self.message.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+        return f"{where}: {kind}{message}"
 
 
 @dataclass(slots=True)

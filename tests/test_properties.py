@@ -91,6 +91,7 @@ def test_any_file_gives_a_document_or_located_problems(ctx: Context, data: bytes
 
 @SLOW
 @given(data=documents())
+@example(data=b"---\ndate: '\n\n  '\n---\n")   # a date value holding a line break, quoted in the message
 def test_check_never_shows_a_traceback(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
     site = make_site(tmp_path_factory.mktemp("check"), {"content/cases/ok.md": case_text(slug="ok"), "content/cases/x.md": data})
     code, _, err = run_quietly(["check", str(site)])
