@@ -389,19 +389,19 @@ class _SpilledRecords(MutableMapping[str, tuple[str, str]]):
         self._end, self._appending = 0, True
 
 
+def same_stat(path: str, seen: Any) -> bool:
+    """Whether the file at `path` still has the (size, mtime_ns) recorded as `seen`."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return (info.st_size, info.st_mtime_ns) == tuple(seen)
+
+
 def differing_files(out_dir: Path, recorded: dict[str, Any]) -> list[str]:
     """The files of OUT whose size or mtime is no longer what `recorded` says (or that are gone)."""
     prefix = str(out_dir) + os.sep
-    differ = []
-    for rel, seen in recorded.items():
-        try:
-            info = os.stat(prefix + rel)
-        except OSError:
-            differ.append(rel)
-            continue
-        if (info.st_size, info.st_mtime_ns) != tuple(seen):
-            differ.append(rel)
-    return differ
+    return [rel for rel, seen in recorded.items() if not same_stat(prefix + rel, seen)]
 
 
 class PageManifest:
@@ -442,11 +442,7 @@ class PageManifest:
             return True
         if self.differs is not None:
             return rel not in self.differs
-        try:
-            stat = os.stat(self._out + rel)
-        except OSError:
-            return False
-        return (stat.st_size, stat.st_mtime_ns) == seen
+        return same_stat(self._out + rel, seen)
 
     def save(self, entries: dict[str, tuple[str, str]], changed: set[str] | None = None) -> bool:
         """Record this build's keys; files not in `changed` kept their inode, so their stats stand.

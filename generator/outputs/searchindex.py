@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import urls
-from ..cache import CACHE_DIR, _read, _write, code_fingerprint
+from ..cache import CACHE_DIR, PageManifest, _read, _write, code_fingerprint, same_stat
 from ..model import Case, Document, Report, Site
 
 if TYPE_CHECKING:
@@ -405,8 +405,7 @@ class Bundle:
 
 
 def state_path(site_dir: Path, out_dir: Path) -> Path:
-    name = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:16]
-    return site_dir / CACHE_DIR / f"search-{name}.marshal"
+    return site_dir / CACHE_DIR / f"search-{PageManifest.name(out_dir)}.marshal"
 
 
 def write_index(site: Site, site_dir: Path, tx: Transaction, use_cache: bool = True, jobs: int = 1) -> Bundle:
@@ -484,14 +483,7 @@ def small_index(recs: list[Record], text_of: Callable[[Document], str], texts: l
 
 def _unchanged(out_dir: Path, stats: dict[str, tuple[int, int]]) -> bool:
     root = str(out_dir)
-    for rel, seen in stats.items():
-        try:
-            st = os.stat(f"{root}/{rel}")
-        except OSError:
-            return False
-        if (st.st_size, st.st_mtime_ns) != seen:
-            return False
-    return True
+    return all(same_stat(f"{root}/{rel}", seen) for rel, seen in stats.items())
 
 
 def _patch(previous: dict[str, Any], recs: list[Record], keys: list[tuple[str, str]], facets: Facets, site: Site, site_fp: str,
