@@ -4,6 +4,9 @@ from __future__ import annotations
 import time
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.yamlsrc import YamlError, YList, YMap, load_yaml
 
@@ -138,3 +141,38 @@ def test_empty_document_is_none() -> None:
 
 def test_standard_scalar_tags_still_work() -> None:
     assert load_yaml("a: !!str 12\n") == {"a": "12"}
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("x: 1\na: !!bool maybe\n", "maybe"),   # once a KeyError traceback
+    ("x: 1\na: !!float ''\n", ""),          # once an IndexError traceback
+    ("x: 1\na: !!int zwei\n", "zwei"),
+])
+def test_a_tagged_value_that_does_not_fit_its_tag_is_named(text: str, value: str) -> None:
+    error = error_of(text)
+    assert error.line == 2
+    assert f"「{value}」" in error.zh and "!!" in error.en
+
+
+@pytest.mark.parametrize("text", ["a: !!str {b: 1}\n", "a: !!map [1]\n", "a: !!seq {b: 1}\n", "a: !!int [1]\n"])
+def test_a_standard_tag_on_the_wrong_kind_of_node_is_refused(text: str) -> None:
+    error = error_of(text)
+    assert error.line == 1 and "标签" in error.zh
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(allow_nan=False),
+                     st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
+                     st.sampled_from(["no", "yes", "on", "2024-05-01", "1_000", "0o17", "0x1F", "~", "null", ".inf", "1e3"]))
+_keys = st.one_of(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=8),
+                  st.integers(0, 99))
+_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=4),
+                       max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_keys, _values, max_size=6))
+def test_what_yaml_writes_comes_back_the_same(data: dict[object, object]) -> None:
+    """The fast walk (yamlsrc._build) reads what PyYAML writes as PyYAML's own safe loader
+    does (strings YAML 1.1 would take for booleans or dates are written quoted)."""
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    assert load_yaml(text) == yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
