@@ -54,6 +54,15 @@ class CaseLoop:
         return self.status == RESOLVED
 
 
+def first_reached(case: Case) -> dict[str, When]:
+    """The date the timeline says each stage was first reached, by stage key."""
+    reached: dict[str, When] = {}
+    for entry in case.timeline:
+        if entry.stage and entry.stage not in reached:
+            reached[entry.stage] = entry.when
+    return reached
+
+
 @dataclass(frozen=True, slots=True)
 class LoopFigures:
     """Aggregate figures of a group of cases."""

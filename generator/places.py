@@ -82,8 +82,19 @@ class PlaceTree:
         index = self.by_path()
         return tuple(index[place.path[:i]] for i in range(1, len(place.path)))
 
+    @cached_property
+    def _resolved(self) -> dict[str, tuple[Place | None, tuple[Place, ...]]]:
+        return {}
+
     def resolve_township(self, text: str) -> tuple[Place | None, tuple[Place, ...]]:
-        """Find the township `text` names: (place, ()) or (None, candidates)."""
+        """Find the township `text` names: (place, ()) or (None, candidates).
+        Remembered: thousands of cases name the same few hundred townships."""
+        found = self._resolved.get(text)
+        if found is None:
+            found = self._resolved[text] = self._resolve(text)
+        return found
+
+    def _resolve(self, text: str) -> tuple[Place | None, tuple[Place, ...]]:
         parts = tuple(p.strip() for p in text.split("/") if p.strip())
         if not parts:
             return None, ()

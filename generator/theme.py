@@ -6,6 +6,7 @@ Reads theme files only; renders nothing.
 from __future__ import annotations
 
 import hashlib
+import types
 import os
 import re
 from dataclasses import dataclass
@@ -158,6 +159,7 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              auto_reload=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              extensions=[_FoldStrings], bytecode_cache=bytecode_cache)
+    env.context_class = _Context
     strings = theme.strings
     env.extend(ui_strings=strings)
 
@@ -170,6 +172,30 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
     env.globals["t"] = translate
     env.globals["remember"] = remember
     return env
+
+
+_PLAIN_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+
+
+class _Context(jinja2.runtime.Context):
+    """Jinja's context with a short road for calling plain functions.
+
+    Every call in a template goes through Context.call, which looks for `pass_context`
+    and the like on the callee and on its __call__ (about a quarter of a case page's
+    template time, 75 calls a page). A plain function, builtin or bound method without
+    the `jinja_pass_arg` mark gets nothing passed, so it is called straight away, as
+    Context.call itself would end up calling it; everything else goes the long way."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's own signature)
+        if type(__obj) not in _PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg"):
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
 
 
 def remember(macro: Callable[..., Any]) -> Callable[..., Any]:
