@@ -156,7 +156,7 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
         jinja2.FileSystemLoader([str(d) for d in theme.template_dirs if d.is_dir()]),
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(builtin_theme_dir() / "templates"))}),
     ])
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+    env = _Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              auto_reload=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              extensions=[_FoldStrings], bytecode_cache=bytecode_cache)
     env.context_class = _Context
@@ -172,6 +172,15 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
     env.globals["t"] = translate
     env.globals["remember"] = remember
     return env
+
+
+class _Environment(jinja2.Environment):
+    def make_globals(self, d: Any) -> Any:
+        """A template's globals as a plain dict, not Jinja's ChainMap over the environment's:
+        each page and each include copies them twice (new_context, Context.__init__), and
+        iterating a ChainMap is slow. The environment's globals are all set before the first
+        page template loads (make_environment, Renderer), as Jinja asks of them anyway."""
+        return {**self.globals, **(d or {})}
 
 
 _PLAIN_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
