@@ -175,12 +175,29 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
 
 
 class _Environment(jinja2.Environment):
+    _loaded: dict[tuple[str, str | None], jinja2.Template]
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._loaded = {}
+
     def make_globals(self, d: Any) -> Any:
         """A template's globals as a plain dict, not Jinja's ChainMap over the environment's:
         each page and each include copies them twice (new_context, Context.__init__), and
         iterating a ChainMap is slow. The environment's globals are all set before the first
         page template loads (make_environment, Renderer), as Jinja asks of them anyway."""
         return {**self.globals, **(d or {})}
+
+    def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
+        """Jinja's get_template, remembered by name: every include asks for its template
+        (16 a case page), and Jinja's own cache takes a lock and makes a weak reference
+        each time. Templates never change during a build (auto_reload is off)."""
+        if globals is None and isinstance(name, str):
+            found = self._loaded.get((name, parent))
+            if found is None:
+                found = self._loaded[(name, parent)] = super().get_template(name, parent)
+            return found
+        return super().get_template(name, parent, globals)
 
 
 _PLAIN_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType)
