@@ -27,10 +27,10 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from run import PEERS, measure  # also puts benchmarks/ on sys.path
 import generate
 
-ELEVENTY = PEERS / "eleventy"
+ELEVENTY = Path(__file__).resolve().parent / ".peers" / "eleventy"   # run.PEERS / "eleventy"
+COMMAND = ["npx", "@11ty/eleventy", "--quiet"]
 PER_PAGE = 20
 
 CONFIG = """\
@@ -230,7 +230,13 @@ def check_output(out: Path, n: int, expected: int) -> int:
     return files
 
 
+def available() -> bool:
+    """Whether Eleventy is installed here, or can be (npm is there to install it)."""
+    return (ELEVENTY / "node_modules" / "@11ty" / "eleventy").is_dir() or shutil.which("npm") is not None
+
+
 def main() -> None:
+    from run import measure   # run.py imports this module for its peer rows
     parser = argparse.ArgumentParser(description="cold Eleventy builds of the generated cases")
     parser.add_argument("--cases", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--rounds", type=int, default=3)
@@ -238,7 +244,7 @@ def main() -> None:
     version = install()
     print(f"Eleventy {version} on {os.cpu_count()} CPUs; "
           f"node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}")
-    command = ["npx", "@11ty/eleventy", "--quiet"]
+    command = COMMAND
     for n in args.cases:
         site = ELEVENTY / "sites" / f"eleventy-{n}"
         expected = write_eleventy(n, site)

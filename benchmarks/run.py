@@ -12,7 +12,7 @@ are not counted twice — sampled every 100 ms). Rows:
   bulletin warm, no edit  the next build with nothing changed
   bulletin warm, 1 body   after editing one case's body
   bulletin warm, move     after moving one case to another township
-  pelican / hugo          cold builds of the same cases (if installed)
+  pelican / hugo / eleventy  cold builds of the same cases (if installed)
 Warm outputs are checked byte-identical to a cold build of the same content.
 Before a cold build, the previous output (and bulletin's cache) is moved aside
 into WORK/trash/ and deleted only after every run: on this machine's ext4,
@@ -21,7 +21,8 @@ times the kernel time (perf shows ext4's recently_deleted() scanning freed
 inodes), which would otherwise measure the previous run's `rm -rf`. For the
 same reason every timed build starts after `sync`: the hundreds of MB the
 previous build left to write back are not charged to the next tool.
-Peers: Pelican is installed into benchmarks/.peers/ (pip), Hugo with
+Peers: Pelican is installed into benchmarks/.peers/ (pip), Eleventy there too
+(npm, when npm is present; see benchmarks/eleventy.py and PEERS.md), Hugo with
 `apt-get install hugo`; a missing peer is skipped with a note.
 """
 from __future__ import annotations
@@ -40,6 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
+import eleventy  # noqa: E402
 
 PEERS = HERE / ".peers"
 
@@ -190,8 +192,9 @@ def empty_trash() -> None:
 
 def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[str, list[float], list[float]]]:
     site, pelican_site, hugo_site = work / f"bulletin-{n}", work / f"pelican-{n}", work / f"hugo-{n}"
+    eleventy_site = eleventy.ELEVENTY / "sites" / f"eleventy-{n}"
     print(f"\n## {n:,} cases (generating…)", flush=True)
-    for old in (site, pelican_site, hugo_site):
+    for old in (site, pelican_site, hugo_site, eleventy_site):
         set_aside(old)   # not deleted now: see the module notes
     generate.write_bulletin(n, site)
     pelican = pelican_command() if "pelican" in peers else None
@@ -200,6 +203,10 @@ def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[st
     hugo = shutil.which("hugo") if "hugo" in peers else None
     if hugo:
         generate.write_hugo(n, hugo_site)
+    eleventy_files = 0
+    if "eleventy" in peers and eleventy.available():
+        print(f"Eleventy {eleventy.install()}", flush=True)
+        eleventy_files = eleventy.write_eleventy(n, eleventy_site)
     rows: dict[str, tuple[list[float], list[float]]] = {}
 
     def record(name: str, result: tuple[float, float]) -> None:
@@ -210,8 +217,8 @@ def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[st
     out = work / f"out-{n}"
     cases = sorted((site / "content" / "cases").glob("*.md"))
     for round_no in range(rounds):
-        tools = ["bulletin", "pelican", "hugo"]
-        for tool in tools[round_no % 3:] + tools[:round_no % 3]:  # alternate who goes first
+        tools = ["bulletin", "pelican", "hugo", "eleventy"]
+        for tool in tools[round_no % 4:] + tools[:round_no % 4]:  # alternate who goes first
             if tool == "bulletin":
                 set_aside(site / ".cache")
                 set_aside(out)
@@ -227,6 +234,10 @@ def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[st
             elif tool == "hugo" and hugo:
                 set_aside(hugo_site / "public")
                 record("hugo cold", measure([hugo, "--quiet", "--source", str(hugo_site)]))
+            elif tool == "eleventy" and eleventy_files:
+                set_aside(eleventy_site / "_site")
+                record("eleventy cold", measure(eleventy.COMMAND, cwd=eleventy_site))
+                eleventy.check_output(eleventy_site / "_site", n, eleventy_files)
     # The warm output must equal a cold build of the same (edited) content.
     cold_out = work / f"out-{n}-cold"
     set_aside(cold_out)
@@ -248,10 +259,10 @@ def print_table(rows: list[tuple[str, list[float], list[float]]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="bulletin against Pelican and Hugo on generated cases")
+    parser = argparse.ArgumentParser(description="bulletin against Pelican, Hugo and Eleventy on generated cases")
     parser.add_argument("--cases", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--peers", default="pelican,hugo", help="comma-separated; empty for none")
+    parser.add_argument("--peers", default="pelican,hugo,eleventy", help="comma-separated; empty for none")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bulletin-bench"))
     parser.add_argument("--100k", dest="scale", action="store_true", help="one cold build of 100,000 cases")
     args = parser.parse_args()
