@@ -79,19 +79,28 @@ _ROOT_ABSOLUTE = re.compile(r'(href|src)="/(?!/)([^"]*)"')
 _TAG = re.compile(r"<[^>]+>")
 
 
-def _needed(text: str, needs: tuple[str, ...]) -> bool:
-    return any(n in text for n in needs)
+_NEEDLES = tuple(sorted({n for needs in (*_EXTENSION_NEEDS.values(), *_INLINE_NEEDS.values()) for n in needs}))
+_by_needles: dict[tuple[tuple[str, ...], bool], markdown.Markdown] = {}
 
 
 def _markdown(text: str) -> markdown.Markdown:
-    """The instance for this body: only the extensions and inline patterns it can use."""
-    unused_ext = tuple(e for e, needs in _EXTENSION_NEEDS.items() if not _needed(text, needs))
+    """The instance for this body: only the extensions and inline patterns it can use.
+    Looked up by which of the few strings those need the body holds (one pass over them)."""
+    present = tuple(n for n in _NEEDLES if n in text)
     # Spaces can come to stand before a newline that is not in the text: at its end
     # (Python-Markdown appends newlines), or before raw HTML that starts a block of its own
     # (`trailing  <div>` becomes `trailing  \n<div>`).
-    spaces_may_end_a_line = text.endswith((" ", "\t")) or ("<" in text and ("  " in text or "\t" in text))
+    spaces_may_end_a_line = text.endswith((" ", "\t")) or ("<" in present and ("  " in text or "\t" in text))
+    md = _by_needles.get((present, spaces_may_end_a_line))
+    if md is None:
+        md = _by_needles[(present, spaces_may_end_a_line)] = _pruned(set(present), spaces_may_end_a_line)
+    return md
+
+
+def _pruned(present: set[str], spaces_may_end_a_line: bool) -> markdown.Markdown:
+    unused_ext = tuple(e for e, needs in _EXTENSION_NEEDS.items() if present.isdisjoint(needs))
     unused_inline = tuple(p for p, needs in _INLINE_NEEDS.items()
-                          if not _needed(text, needs) and not (p == "linebreak" and spaces_may_end_a_line))
+                          if present.isdisjoint(needs) and not (p == "linebreak" and spaces_may_end_a_line))
     key = (unused_ext, unused_inline)
     md = _instances.get(key)
     if md is None:
