@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 from stat import S_ISREG
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -49,6 +49,10 @@ class Context:
     config: SiteConfig
     places: PlaceTree
     topics: tuple[Topic, ...]
+    stages: dict[str, str] = field(default_factory=dict, compare=False)   # stage_aliases(config), see __post_init__
+
+    def __post_init__(self) -> None:
+        self.stages.update(stage_aliases(self.config))   # made once: three stage fields a case
 
 
 def discover(site_dir: Path) -> list[tuple[str, str]]:
@@ -239,7 +243,7 @@ def stage_aliases(config: SiteConfig) -> dict[str, str]:
 
 
 def _stage(r: Reader, value: Any, line: int, ctx: Context, key: str = "status") -> str | None:
-    aliases = stage_aliases(ctx.config)
+    aliases = ctx.stages
     if isinstance(value, str) and value.strip() in aliases:
         return aliases[value.strip()]
     problems = r.problems
