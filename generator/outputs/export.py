@@ -88,7 +88,9 @@ class RecordMemo:
             found = self.made.get(key)   # made for cases.json, asked again for cases.csv
         if found is None:
             record = case_record(site, case, index)
-            fragment = json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1).replace("\n", "\n  ")
+            # One line a record: json's C encoder (with indent it falls back to Python, 50 µs a
+            # record), a file a quarter smaller, and each case one line to grep or diff.
+            fragment = json.dumps(record, ensure_ascii=False, sort_keys=True)
             row = io.StringIO()
             csv.writer(row, lineterminator="\n").writerow([safe_cell(_cell(record[c])) for c in CSV_COLUMNS])
             found = (fragment, row.getvalue())
@@ -98,8 +100,9 @@ class RecordMemo:
 
 
 def cases_json_parts(site: Site, index: Index, memo: RecordMemo | None = None) -> Iterator[str]:
-    """Every published case, in pieces of one record (100,000 records are 250 MB as one string);
-    joined, byte for byte what json.dumps(indent=1, sort_keys) gives for the document."""
+    """Every published case, in pieces of one record (100,000 records are 250 MB as one string).
+    The document is laid out as json.dumps(indent=1, sort_keys) would, except that each
+    record is written on one line of its own."""
     memo = memo or RecordMemo()
     head = {"as_of": site.today_iso}
     tail = {"count": len(site.cases), "site": site.config.title, "url": site.base_url}
