@@ -103,3 +103,19 @@ def test_index_orders_and_relates(tmp_path: Path) -> None:
     assert index.reports_by_case == {"d": ("r",), "a": ("r",)}
     related = [c.slug for c in index.related(index.case_by_slug["a"])]
     assert related[0] == "b" and set(related) == {"b", "c", "d"} and "a" not in related
+
+
+def test_pager_shows_first_last_and_two_either_side_with_one_gap_mark_each_side() -> None:
+    """render.pager against the rule written out page by page (what the template once did)."""
+    from generator.render import pager
+    for pages in range(1, 30):
+        for page in range(1, pages + 1):
+            expected: list[tuple[int | None, str | None]] = []
+            for n in range(1, pages + 1):
+                if n == 1 or n == pages or abs(n - page) <= 2:
+                    expected.append((n, f"p{n}"))
+                elif n in (2, pages - 1) and (None, None) not in expected[-1:]:
+                    expected.append((None, None))
+            made = pager(page, pages, pages * 20, lambda n: f"p{n}")
+            assert made["shown"] == expected, (page, pages)
+            assert made["urls"] == [f"p{n}" for n in range(1, pages + 1)]
