@@ -107,6 +107,13 @@ def _pruned(present: set[str], spaces_may_end_a_line: bool) -> markdown.Markdown
         md = _instance([e for e in EXTENSIONS if e not in unused_ext])
         for name in unused_inline:
             md.inlinePatterns.deregister(name, strict=False)
+        # Passes over the whole body that find nothing to do: html_block reads "<" (raw HTML)
+        # and "&" (it completes `&#12` to `&#12;`), and only a backslash escape leaves the
+        # placeholders `unescape` turns back.
+        if "html" in unused_inline and "entity" in unused_inline:
+            md.preprocessors.deregister("html_block", strict=False)
+        if "escape" in unused_inline:
+            md.treeprocessors.deregister("unescape", strict=False)
         _instances[key] = md
     return md
 
