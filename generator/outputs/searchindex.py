@@ -53,7 +53,7 @@ DOCS_PER_SHARD = 64    # S is the power of two that keeps about this many docume
 WORD_MAX = 40          # longer Latin words are cut to this many characters
 BATCH = 2048           # documents tokenised at a time (a multiple of CHUNK)
 PATCH_LIMIT = 200      # more changed documents than this: rebuild, it is as fast
-NUMPY_FROM = 2000      # smaller sites are indexed in plain Python (numpy takes longer to import)
+NUMPY_FROM = 100       # smaller sites are indexed in plain Python, without importing numpy (40 ms)
 
 # -- text and tokens ------------------------------------------------------------------
 
@@ -440,11 +440,11 @@ def _put(tx: Transaction, rel: str, data: bytes, written: set[str]) -> None:
 def _build(recs: list[Record], keys: list[tuple[str, str]], facets: Facets, site: Site, site_fp: str,
            tx: Transaction) -> Bundle:
     """The whole index, from every document."""
-    from . import searchbuild  # numpy: imported only when a large index is made anew
     written: set[str] = set()
     texts: list[str] | None = [] if site.config.index_links else None
     shards = shard_count(len(recs))
     if len(recs) >= NUMPY_FROM:
+        from . import searchbuild  # numpy: imported only when an index is made anew, and not for a few documents
         written |= searchbuild.build_index(recs, Texts(site), tx.put, texts, shards, BATCH)
     else:
         for rel, data in small_index(recs, Texts(site), texts, shards):
