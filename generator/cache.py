@@ -163,6 +163,29 @@ def _read(path: Path, fingerprint: str) -> dict[str, Any] | None:
     return data
 
 
+def sweep_litter(site_dir: Path) -> None:
+    """Remove the temporary files (`.NAME.PID.tmp`) that builds killed while writing a cache
+    file left in SITE/.cache/ and its jinja/ folder; those of a live process are its own."""
+    for folder in (site_dir / CACHE_DIR, site_dir / CACHE_DIR / "jinja"):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            parts = name.rsplit(".", 2)
+            if not (name.startswith(".") and len(parts) == 3 and parts[2] == "tmp" and parts[1].isdigit()):
+                continue
+            try:
+                os.kill(int(parts[1]), 0)
+            except ProcessLookupError:
+                try:
+                    os.unlink(folder / name)
+                except OSError:
+                    pass
+            except (PermissionError, OverflowError):
+                pass   # a live process of someone else's, or no process at all: leave it
+
+
 def _write(path: Path, data: dict[str, Any]) -> bool:
     """Replace a cache file; False when it could not be written."""
     try:

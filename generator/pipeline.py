@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 
 from . import links, privacy, urls, writer
 from .config import BuildOptions, load_config
-from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache, RecordCache, code_fingerprint, decode, encode
+from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache, RecordCache, code_fingerprint, decode, encode, sweep_litter
 from .content import Context, discover_with_stats, parse_document
 from .errors import Problem, Problems, SiteError
 from .model import Case, Document, Page, Report, Site
@@ -31,7 +31,7 @@ from .render import Job, Renderer, TemplateProblem, plan
 from .prestat import Prestat
 from .session import Session
 from .taxonomy import build_index, check_collisions, check_links
-from .theme import Theme, load_theme
+from .theme import Theme, load_theme, precompile
 from .topics import load_topics
 
 
@@ -104,7 +104,10 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     theme = load_theme(site_dir, config.theme, config.language, problems)
     context = Context(config, places, topics)
 
-    docs = _load_documents(site_dir, context, opts, problems, save_cache, session, prestat)
+    def meanwhile() -> None:   # while workers parse: compile the templates for the render
+        if save_cache and opts.use_cache and not problems.errors:
+            precompile(theme, site_dir / CACHE_DIR / "jinja")
+    docs = _load_documents(site_dir, context, opts, problems, save_cache, session, prestat, meanwhile)
     if save_cache:
         pinyin_cache.save()
     parse_failed = bool(problems.errors)
@@ -196,8 +199,10 @@ def _encoded_or_none(doc: Document | None) -> Any:
 
 
 def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, problems: Problems,
-                    save_cache: bool, session: Session | None, prestat: Prestat | None) -> list[Document]:
-    """Parse every content file, reusing cached results for files whose size and mtime did not change."""
+                    save_cache: bool, session: Session | None, prestat: Prestat | None,
+                    meanwhile: Callable[[], None] = lambda: None) -> list[Document]:
+    """Parse every content file, reusing cached results for files whose size and mtime did not change.
+    `meanwhile` runs in this process while worker processes parse, if they do."""
     cache = DocCache(site_dir, _context_key(site_dir), enabled=opts.use_cache)
     docs: dict[str, Document] = {}
     misses: list[tuple[str, str, int, int]] = []
@@ -224,7 +229,9 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
     if opts.jobs > 1 and len(items) >= 400:
         with _pool(opts.jobs) as pool:
             size = max(50, len(items) // (opts.jobs * 4) + 1)
-            chunks = pool.map(_parse_files_encoded, [items[i:i + size] for i in range(0, len(items), size)])
+            waiting = pool.map_async(_parse_files_encoded, [items[i:i + size] for i in range(0, len(items), size)])
+            meanwhile()
+            chunks = waiting.get()
         parsed = [(row, decode(row) if row is not None else doc, found) for chunk in chunks for row, doc, found in chunk]
     else:
         parsed = [(_encoded_or_none(doc), doc, found) for doc, found in _parse_files(items)]
@@ -437,6 +444,8 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
            committed: Callable[[], None] | None, session: Session | None) -> BuildReport:
     started = time.perf_counter()
     phases = Phases()
+    if opts.use_cache:
+        sweep_litter(site_dir)   # a build killed while writing a cache file
     prestat = Prestat(site_dir, out_dir, PageManifest.path_for(site_dir, out_dir)) if (
         session is None and opts.jobs > 1 and _large_warm_site(site_dir, opts)) else None
     try:

@@ -143,3 +143,20 @@ def test_decoded_dates_keep_the_zone_object_parsing_gave() -> None:
     fixed = When(dt.datetime(2021, 6, 20, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))))
     back = cache._when_in(cache._when_out(fixed))
     assert back == fixed and back.moment.utcoffset() == dt.timedelta(hours=8)
+
+
+def test_temporaries_of_killed_builds_are_swept_and_live_ones_kept(tmp_path: Path) -> None:
+    import subprocess
+    from generator.cache import sweep_litter
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    cache = tmp_path / ".cache"
+    (cache / "jinja").mkdir(parents=True)
+    dead = [cache / f".pages-1.marshal.{gone.pid}.tmp", cache / "jinja" / f".abc.cache.{gone.pid}.tmp"]
+    live = cache / f".records.marshal.{os.getpid()}.tmp"
+    other = cache / "notes.tmp"
+    for path in (*dead, live, other):
+        path.write_bytes(b"x")
+    sweep_litter(tmp_path)
+    assert not any(p.exists() for p in dead)
+    assert live.exists() and other.exists()
