@@ -1,4 +1,5 @@
-"""The pager partial rendered on its own (no browser needed): a window of page numbers."""
+"""The pager partial rendered on its own (no browser needed): a window of page numbers,
+from what render.pager() gives it."""
 from __future__ import annotations
 
 import re
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import Problems
+from generator.render import pager as make_pager
 from generator.theme import load_theme, make_environment
 
 
@@ -16,8 +18,7 @@ def pager():
     template = env.get_template("partials/pager.html")
 
     def render(page: int, pages: int) -> tuple[list[str], str]:
-        html = template.render(pager={"page": page, "pages": pages, "total": pages * 10,
-                                      "urls": [f"p{n}/" for n in range(1, pages + 1)]},
+        html = template.render(pager=make_pager(page, pages, pages * 10, lambda n: f"p{n}/"),
                                url=lambda path: "../" + path)
         shown = re.findall(r'<li[^>]*>(?:<a[^>]*>)?(‹ 上一页|下一页 ›|\d+|…)', html)
         return shown, html
