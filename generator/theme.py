@@ -6,9 +6,9 @@ Reads theme files only; renders nothing.
 from __future__ import annotations
 
 import hashlib
-import types
 import os
 import re
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Any
@@ -157,8 +157,8 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(builtin_theme_dir() / "templates"))}),
     ])
     env = _Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             auto_reload=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             extensions=[_FoldStrings], bytecode_cache=bytecode_cache)
+                       auto_reload=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                       extensions=[_FoldStrings], bytecode_cache=bytecode_cache)
     env.context_class = _Context
     strings = theme.strings
     env.extend(ui_strings=strings)
