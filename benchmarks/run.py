@@ -3,6 +3,7 @@
     python3 benchmarks/run.py                 # 1,000 and 10,000 cases, 3 rounds
     python3 benchmarks/run.py --cases 1000 --rounds 5
     python3 benchmarks/run.py --100k          # the 100,000-case scale run (bulletin only)
+    python3 benchmarks/run.py --keep          # keep the generated sites and outputs in WORK
 
 Each round runs every tool once, in alternating order, and the table shows
 medians of wall time and of peak memory (the sum of the resident memory of
@@ -190,12 +191,26 @@ def empty_trash() -> None:
     _trash.clear()
 
 
+_made: list[Path] = []   # the sites and outputs of this run: deleted at its end unless --keep
+
+
+def finish(keep: bool) -> None:
+    """Delete what was set aside, and what the run made unless `keep` (a 100,000-case run
+    made about 12 GB of sites and outputs; left behind, they once filled this machine's disk)."""
+    if not keep:
+        for path in _made:
+            set_aside(path)
+    _made.clear()
+    empty_trash()
+
+
 def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[str, list[float], list[float]]]:
     site, pelican_site, hugo_site = work / f"bulletin-{n}", work / f"pelican-{n}", work / f"hugo-{n}"
     eleventy_site = eleventy.ELEVENTY / "sites" / f"eleventy-{n}"
     print(f"\n## {n:,} cases (generating…)", flush=True)
     for old in (site, pelican_site, hugo_site, eleventy_site):
         set_aside(old)   # not deleted now: see the module notes
+    _made.extend([site, pelican_site, hugo_site, eleventy_site, work / f"out-{n}", work / f"out-{n}-cold"])
     generate.write_bulletin(n, site)
     pelican = pelican_command() if "pelican" in peers else None
     if pelican:
@@ -265,6 +280,7 @@ def main() -> None:
     parser.add_argument("--peers", default="pelican,hugo,eleventy", help="comma-separated; empty for none")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bulletin-bench"))
     parser.add_argument("--100k", dest="scale", action="store_true", help="one cold build of 100,000 cases")
+    parser.add_argument("--keep", action="store_true", help="keep the generated sites and outputs in WORK")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"bulletin benchmark on {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
@@ -277,6 +293,7 @@ def main() -> None:
         site, out = args.work / "bulletin-100000", args.work / "out-100000"
         print("generating 100,000 cases…", flush=True)
         set_aside(site)
+        _made.extend([site, out])
         generate.write_bulletin(100_000, site)
         set_aside(out)
         set_aside(site / ".cache")
@@ -284,14 +301,14 @@ def main() -> None:
         files = sum(1 for p in out.rglob("*") if p.is_file())
         print(f"100,000 cases cold: {wall:.1f} s wall, {mem:.0f} MiB peak ({last_peak_at:.0f} s in), "
               f"{files:,} files (targets: < 180 s, < 1536 MiB)")
-        empty_trash()
+        finish(args.keep)
         return
     peers = [p for p in args.peers.split(",") if p]
     try:
         for n in args.cases:
             print_table(run_size(n, args.rounds, args.work, peers))
     finally:
-        empty_trash()
+        finish(args.keep)
 
 
 if __name__ == "__main__":
