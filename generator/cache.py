@@ -173,7 +173,8 @@ def sweep_litter(site_dir: Path) -> None:
             continue
         for name in names:
             parts = name.rsplit(".", 2)
-            if not (name.startswith(".") and len(parts) == 3 and parts[2] == "tmp" and parts[1].isdigit()):
+            if not (name.startswith(".") and len(parts) == 3 and parts[2] == "tmp" and parts[1].isascii()
+                    and parts[1].isdigit()):
                 continue
             try:
                 os.kill(int(parts[1]), 0)

@@ -220,6 +220,8 @@ class Renderer:
             "place_chain": self.place_chain, "today": site.today_iso, "total_cases": len(site.cases),
             "case_loop": self.tracker.of, "site_figures": self.site_figures, "league": self.league,
             "site_pages": site.pages,
+            # For partials, in Python: Jinja's selectattr costs ~10 µs a use, a case page made seven.
+            "stage_dates": lifecycle.first_reached, "split_by_township": split_by_township,
         }
 
     def _listing(self, slugs: tuple[str, ...], page: int, url_of: Any) -> dict[str, Any]:
@@ -238,13 +240,9 @@ class Renderer:
     def _ctx_case(self, slug: str) -> tuple[str, str, dict[str, Any]]:
         case = self.index.case_by_slug[slug]
         url = urls.case(slug)
-        related = self.index.related(case)
         return url, "case.html", {
             "case": case, "body": self.body_html(case, urls.root_for(url)),
-            # Split and looked up here: Jinja's selectattr costs ~10 µs a use, a page made seven.
-            "related": related, "related_here": [c for c in related if c.township == case.township],
-            "related_elsewhere": [c for c in related if c.township != case.township],
-            "stage_reached": lifecycle.first_reached(case),
+            "related": self.index.related(case),
             "reports": [self.index.report_by_slug[s] for s in self.index.reports_by_case.get(slug, ())]}
 
     def _ctx_township(self, slug: str, page: str) -> tuple[str, str, dict[str, Any]]:
@@ -366,6 +364,12 @@ class Renderer:
     def excerpt(self, doc: Case | Report | Page, length: int = 120) -> str:
         text = plain_text(self._body_of(doc))
         return text if len(text) <= length else text[:length].rstrip() + "…"
+
+
+def split_by_township(cases: Any, township: str) -> tuple[list[Case], list[Case]]:
+    """(the cases in `township`, the others), each in the order given."""
+    here = [c for c in cases if c.township == township]
+    return here, [c for c in cases if c.township != township]
 
 
 def pager(page: int, pages: int, total: int, url_of: Any) -> dict[str, Any]:

@@ -183,8 +183,8 @@ def precompile(theme: Theme, bytecode_dir: Path) -> None:
     for name in env.list_templates(filter_func=lambda n: not n.startswith("default/")):
         try:
             env.get_template(name)
-        except (jinja2.TemplateError, UnicodeDecodeError, OSError):
-            continue
+        except Exception:  # noqa: BLE001 (any file in a template folder, used or not: Python's own
+            continue       # compiler can fail too, "too many statically nested blocks")
 
 
 class _Environment(jinja2.Environment):

@@ -195,11 +195,12 @@ def _constructor_error(exc: ConstructorError, offset: int) -> YamlError:
                          "YAML merge keys (<<) are not allowed; write the keys out")
     if what == "depth":
         return YamlError(line, f"YAML 嵌套超过 {MAX_DEPTH} 层", f"YAML is nested more than {MAX_DEPTH} levels deep")
-    if what == "badvalue":
+    if what == "badvalue":   # `!!bool maybe`, or a plain `0x_` that looks like a number but is none
         value, tag = exc.bad  # type: ignore[attr-defined]
         tag = tag.replace("tag:yaml.org,2002:", "!!")
-        return YamlError(line, f"「{value}」不是有效的 {tag} 值；请改正这个值，或去掉 {tag}",
-                         f"`{value}` is not a valid {tag} value; correct it or remove {tag}")
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        return YamlError(line, f"「{shown}」不能读作 {tag}；请改正这个值，或把它加上引号作为文字（不带 !! 标记）",
+                         f"`{shown}` cannot be read as {tag}; correct it, or quote it as text (without a !! tag)")
     if what == "badkey":
         return YamlError(line, "键必须是简单的文字", "keys must be plain text")
     if what.startswith("tag:"):

@@ -348,3 +348,24 @@ def test_an_english_site_speaks_english(tmp_path: Path) -> None:
     assert "Resolved 50% 2 of 4 cases resolved" in township and "Median days to resolve 80 days" in township
     assert "Townships by share resolved" in page_text(tmp_path / "out", "stats/index.html")
     assert "Case fields" in page_text(tmp_path / "out", "data/index.html")
+
+
+def test_a_stage_tracker_included_for_several_cases_shows_each_cases_own_dates() -> None:
+    """The tracker partial asks for the dates of the `case` it is given (stage_dates), so a theme
+    may include it for every case of a list, not only on the case's own page."""
+    from generator.pipeline import load_site
+    from generator.render import Renderer
+    site, theme, _ = load_site(REPO, BuildOptions(use_cache=False), save_cache=False)
+    cases = [c for c in site.cases if c.timeline][:6]
+    assert len({tuple(e.when.iso() for e in c.timeline) for c in cases}) > 1
+    renderer = Renderer(site, theme)
+    renderer.warm_up()   # the theme's macros (show_date) become globals
+    listing = renderer.env.from_string('{% for case in cases %}<div class="one">'
+                                       '{% include "partials/stage_tracker.html" %}</div>{% endfor %}')
+    page = listing.render(cases=cases, **renderer._common("x/", "../"))
+    for case, part in zip(cases, page.split('<div class="one">')[1:]):
+        shown = re.findall(r'<time datetime="([^"]+)"', part)
+        stages = [s.key for s in site.config.stages]
+        reached = {e.stage: e.when.iso() for e in reversed(case.timeline) if e.stage}
+        current = stages.index(case.status)
+        assert shown == [reached[k] for k in stages[:current + 1] if k in reached], case.slug

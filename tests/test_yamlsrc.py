@@ -147,6 +147,8 @@ def test_standard_scalar_tags_still_work() -> None:
     ("x: 1\na: !!bool maybe\n", "maybe"),   # once a KeyError traceback
     ("x: 1\na: !!float ''\n", ""),          # once an IndexError traceback
     ("x: 1\na: !!int zwei\n", "zwei"),
+    ("x: 1\na: 0x_\n", "0x_"),              # no tag written: it only looks like a number
+    ("x: 1\na: " + "9" * 5000 + "\n", "9" * 40 + "…"),   # more digits than Python reads; shown cut
 ])
 def test_a_tagged_value_that_does_not_fit_its_tag_is_named(text: str, value: str) -> None:
     error = error_of(text)
