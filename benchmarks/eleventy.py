@@ -244,17 +244,16 @@ def main() -> None:
     version = install()
     print(f"Eleventy {version} on {os.cpu_count()} CPUs; "
           f"node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}")
-    command = COMMAND
     for n in args.cases:
         site = ELEVENTY / "sites" / f"eleventy-{n}"
         expected = write_eleventy(n, site)
-        print(f"\n## {n:,} cases: {' '.join(command)} in {site}")
+        print(f"\n## {n:,} cases: {' '.join(COMMAND)} in {site}")
         walls, mems, cpus = [], [], []
         for round_no in range(args.rounds):
             shutil.rmtree(site / "_site", ignore_errors=True)
             load = load_average()
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            wall, mem = measure(command, cwd=site)
+            wall, mem = measure(COMMAND, cwd=site)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
             files = check_output(site / "_site", n, expected)

@@ -147,13 +147,29 @@ _in_memory: dict[Path, tuple[int, int, dict[str, Any]]] = {}
 _decoded: dict[tuple[str, str, int, int], tuple[Any, Any]] = {}
 
 
+def _kept(path: Path, stat: os.stat_result) -> dict[str, Any] | None:
+    """What this process last read or wrote at `path`, if the file is still that."""
+    kept = _in_memory.get(path)
+    return kept[2] if kept is not None and kept[:2] == (stat.st_size, stat.st_mtime_ns) else None
+
+
+def _remember(path: Path, data: dict[str, Any]) -> None:
+    """Keep `data`, just written to `path`, for this process's next read of it."""
+    stat = os.stat(path)
+    _in_memory[path] = (stat.st_size, stat.st_mtime_ns, data)
+
+
+def temporary_for(path: Path) -> Path:
+    """Where this process writes a cache file before renaming it into place
+    (`.NAME.PID.tmp`, the name sweep_litter knows)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
 def _read(path: Path, fingerprint: str) -> dict[str, Any] | None:
     try:
         stat = os.stat(path)
-        kept = _in_memory.get(path)
-        if kept is not None and kept[:2] == (stat.st_size, stat.st_mtime_ns):
-            data = kept[2]
-        else:
+        data = _kept(path, stat)
+        if data is None:
             data = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return None
@@ -164,8 +180,9 @@ def _read(path: Path, fingerprint: str) -> dict[str, Any] | None:
 
 
 def sweep_litter(site_dir: Path) -> None:
-    """Remove the temporary files (`.NAME.PID.tmp`) that builds killed while writing a cache
-    file left in SITE/.cache/ and its jinja/ folder; those of a live process are its own."""
+    """Remove the temporary files (temporary_for: `.NAME.PID.tmp`) that builds killed while
+    writing a cache file left in SITE/.cache/ and its jinja/ folder; those of a live process
+    are its own."""
     for folder in (site_dir / CACHE_DIR, site_dir / CACHE_DIR / "jinja"):
         try:
             names = os.listdir(folder)
@@ -191,11 +208,10 @@ def _write(path: Path, data: dict[str, Any]) -> bool:
     """Replace a cache file; False when it could not be written."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary = temporary_for(path)
         temporary.write_bytes(marshal.dumps(data))
         os.replace(temporary, path)
-        stat = os.stat(path)
-        _in_memory[path] = (stat.st_size, stat.st_mtime_ns, data)
+        _remember(path, data)
         return True
     except OSError:
         return False  # a cache that cannot be written only costs time
@@ -324,10 +340,9 @@ class RecordCache:
     def _load(self) -> dict[str, tuple[str, str]]:
         found: dict[str, tuple[str, str]] = {}
         try:
-            stat = os.stat(self.path)
-            kept = _in_memory.get(self.path)   # serve: what the last build of this process wrote
-            if kept is not None and kept[:2] == (stat.st_size, stat.st_mtime_ns):
-                return kept[2]["records"] if kept[2].get("fingerprint") == self.memo.stamp else {}
+            kept = _kept(self.path, os.stat(self.path))   # serve: what this process's last build wrote
+            if kept is not None:
+                return kept["records"] if kept.get("fingerprint") == self.memo.stamp else {}
             with open(self.path, "rb") as handle:
                 head = marshal.load(handle)
                 if not isinstance(head, dict) or head.get("fingerprint") != self.memo.stamp:
@@ -345,7 +360,7 @@ class RecordCache:
         used = self.memo.used
         try:
             if self.enabled and used and used.keys() != self.memo.entries.keys():
-                temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+                temporary = temporary_for(self.path)
                 records = {}
                 with open(temporary, "wb") as handle:
                     marshal.dump({"fingerprint": self.memo.stamp}, handle)
@@ -353,8 +368,7 @@ class RecordCache:
                         records[key] = text = self.memo.text(key)
                         marshal.dump((key, *text), handle)
                 os.replace(temporary, self.path)
-                stat = os.stat(self.path)
-                _in_memory[self.path] = (stat.st_size, stat.st_mtime_ns, {"fingerprint": self.memo.stamp, "records": records})
+                _remember(self.path, {"fingerprint": self.memo.stamp, "records": records})
         except OSError:
             pass  # a cache that cannot be written only costs time
         finally:

@@ -49,10 +49,10 @@ class Context:
     config: SiteConfig
     places: PlaceTree
     topics: tuple[Topic, ...]
-    stages: dict[str, str] = field(default_factory=dict, compare=False)   # stage_aliases(config), see __post_init__
+    stages: dict[str, str] = field(init=False, compare=False, repr=False)   # stage_aliases(config)
 
     def __post_init__(self) -> None:
-        self.stages.update(stage_aliases(self.config))   # made once: three stage fields a case
+        object.__setattr__(self, "stages", stage_aliases(self.config))   # made once: three stage fields a case
 
 
 def discover(site_dir: Path) -> list[tuple[str, str]]:

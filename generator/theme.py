@@ -17,6 +17,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.ext
 
+from .cache import temporary_for
 from .errors import Problems
 from .yamlsrc import YamlError, YMap, load_yaml
 
@@ -133,7 +134,7 @@ class _AtomicBytecodeCache(jinja2.FileSystemBytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         path = Path(self._get_cache_filename(bucket))
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary = temporary_for(path)
         try:
             with open(temporary, "wb") as handle:
                 bucket.write_bytecode(handle)
