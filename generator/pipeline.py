@@ -364,7 +364,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
     def done(chunk_results: list[tuple[str, str, str, bool, list[str]]]) -> None:
         results.append(chunk_results)
         if progress is not None:
-            progress(sum(len(r) for r in results), len(todo))
+            progress(sum(len(r) for r in results), len(todo) + len(in_parent))
     def in_this_process() -> None:
         if in_parent:
             renderer = _worker.get("renderer") or Renderer(site, theme, _worker.get("bytecode"), index)  # type: ignore[arg-type]

@@ -161,3 +161,37 @@ def test_a_template_python_cannot_compile_does_not_stop_a_build_that_never_uses_
     (site / "templates" / "unused.html").write_text("{% for a in x %}" * 21 + "x" + "{% endfor %}" * 21, "utf-8")
     precompile(load_theme(site, "default", "zh-CN", Problems()), tmp_path / "jinja")
     assert any((tmp_path / "jinja").iterdir())   # the theme's own templates were compiled
+
+
+def _build_with_stderr(out: Path, stderr: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "generator", "build", str(REPO), "-o", str(out), "--no-cache"],
+                            stdout=subprocess.PIPE, stderr=stderr, env=env)
+
+
+def test_a_terminal_sees_a_progress_line_and_a_pipe_only_the_summary(tmp_path: Path) -> None:
+    import pty
+    import re
+    primary, secondary = pty.openpty()
+    proc = _build_with_stderr(tmp_path / "tty", secondary)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:   # the build closed its end of the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(primary)
+    stdout, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    lines = re.findall(rb"\r(\d+)/(\d+) pages, [\d,]+/s", shown)
+    assert lines, shown
+    done, total = lines[-1]
+    assert done == total and int(total) > 100 and shown.rstrip(b"\r\n").endswith(b"/s")   # ends on the whole count
+    assert "已生成" in stdout.decode()
+    piped = _build_with_stderr(tmp_path / "pipe", subprocess.PIPE)
+    stdout, stderr = piped.communicate(timeout=60)
+    assert piped.returncode == 0 and stderr == b"" and "已生成" in stdout.decode()
