@@ -117,7 +117,6 @@ def _site_dir(value: str) -> Path:
 
 def _options(site: Path, args: argparse.Namespace) -> BuildOptions:
     from .pipeline import default_jobs
-    config = load_config(site, Problems())
     jobs = args.jobs if getattr(args, "jobs", None) is not None else default_jobs()
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -125,8 +124,8 @@ def _options(site: Path, args: argparse.Namespace) -> BuildOptions:
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise UsageError("--base-url must start with http:// or https://")
     use_cache = not getattr(args, "no_cache", False) and not os.environ.get("BULLETIN_NO_CACHE")
-    return BuildOptions(drafts=args.drafts, base_url=base_url, jobs=jobs, today=today_for(config.tz),
-                        use_cache=use_cache)
+    # No `today`: the build takes it in the site's timezone, once per build (serve's too).
+    return BuildOptions(drafts=args.drafts, base_url=base_url, jobs=jobs, use_cache=use_cache)
 
 
 def out_dir_for(site: Path, out: str | None) -> Path:

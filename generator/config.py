@@ -57,8 +57,14 @@ class BuildOptions:
     drafts: bool = False
     base_url: str | None = None
     jobs: int = 1
-    today: dt.date = field(default_factory=dt.date.today)
+    # None: the build decides it once, in the site's timezone (today_for). Never the
+    # machine's local date: that differs from the site's for hours of every day.
+    today: dt.date | None = None
     use_cache: bool = True
+
+    def today_in(self, tz: ZoneInfo) -> dt.date:
+        """The day this build publishes for: the fixed one, else today in `tz`."""
+        return self.today if self.today is not None else today_for(tz)
 
 
 def today_for(tz: ZoneInfo) -> dt.date:

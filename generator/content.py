@@ -206,9 +206,14 @@ def _scan_links(body: str, start: int) -> tuple[tuple[str, str, int], ...]:
     return tuple(found)
 
 
+def _blank(value: Any) -> bool:
+    """No value: absent, `key:` with nothing after it, or only spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _date(r: Reader, key: str, tz: Any, required: bool) -> When | None:
     value = r.data.get(key)
-    if value is None:
+    if _blank(value):
         if required:
             r.missing(key, "2021-06-20")
         return None
@@ -289,7 +294,7 @@ def _parse_case(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
         elif topic.slug not in topic_slugs:
             topic_slugs.append(topic.slug)
     status = None
-    if "status" not in r.data or r.data["status"] is None:
+    if _blank(r.data.get("status")):
         r.missing("status", "resolved")
     else:
         status = _stage(r, r.data["status"], r.value_line("status"), ctx)
@@ -393,7 +398,7 @@ def _parse_report(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
                   links: tuple[tuple[str, str, int], ...]) -> Report | None:
     title = r.get("title", str, required=True, example="政协履职深植基层")
     when = _date(r, "date", ctx.config.tz, required=False) or date_from_filename(Path(rel).name, ctx.config.tz)
-    if when is None and r.data.get("date") is None:  # `date:` left empty counts as missing
+    if when is None and _blank(r.data.get("date")):  # `date:` left empty counts as missing
         r.missing("date", "2022-01-04")
     cases = r.get_text_list("cases", example="[liangquan-bridge]")
     case_links = tuple((("case", slug, line)) for slug, line in cases)

@@ -99,6 +99,7 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     problems = Problems()
     pinyin_cache = PinyinCache(site_dir, enabled=opts.use_cache)
     config = load_config(site_dir, problems)
+    today = opts.today_in(config.tz)   # decided once per build; everything below uses this day
     places = load_places(site_dir, problems)
     topics = load_topics(site_dir, problems)
     theme = load_theme(site_dir, config.theme, config.language, problems)
@@ -116,7 +117,7 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     def published(doc: Case | Report | Page) -> bool:
         if opts.drafts:
             return True
-        return not doc.draft and (doc.when is None or doc.when.date <= opts.today)
+        return not doc.draft and (doc.when is None or doc.when.date <= today)
     live = [d for d in docs if published(d)]
     for doc in live:  # personal data stops the build before anything is published
         problems.extend(privacy.problems(doc.path, doc.personal_found, doc.personal_allowed, config.language))
@@ -133,7 +134,7 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
 
     base_url = (opts.base_url or config.base_url).rstrip("/") + "/"
     site = Site(config=config, places=places, topics=topics, cases=tuple(cases), reports=tuple(reports),
-                pages=tuple(pages), base_url=base_url, today_iso=opts.today.isoformat())
+                pages=tuple(pages), base_url=base_url, today_iso=today.isoformat())
     return site, theme, problems.warnings
 
 

@@ -42,6 +42,11 @@ class Reader:
                            f"unknown key `{key}` in {what_en}{hint_en}")
 
     def missing(self, key: str, example: str) -> None:
+        """A required field that is absent (reported at the mapping) or written with no value (at its key)."""
+        if key in self.data:
+            self.problems.add(self.path, self.line(key), f"必填字段「{key}」没有填写内容，例如 {key}: {example}",
+                              f"required field `{key}` is empty, e.g. {key}: {example}")
+            return
         self.problems.add(self.path, self.data.line, f"缺少必填字段「{key}」，例如 {key}: {example}",
                           f"missing required field `{key}`, e.g. {key}: {example}")
 

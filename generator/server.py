@@ -366,9 +366,10 @@ class Preview:
         """Build once; publish the result to open pages and print one line. True when it succeeded."""
         from .pipeline import build  # imported late: `serve --help` stays fast
         started = time.perf_counter()
-        lang = self._language()
+        config = load_config(self.site_dir, Problems())
+        lang = config.language
         text = _text(lang)
-        when = dt.datetime.now().strftime("%H:%M:%S")
+        when = dt.datetime.now(config.tz).strftime("%H:%M:%S")   # the site's clock, as the build's today
         # Name files that still exist first: an editor's temporary file is not what the user saved.
         what = describe(sorted(changed, key=lambda rel: not (self.site_dir / rel).exists()), lang)
         self.session.note(changed)

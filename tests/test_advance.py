@@ -14,6 +14,8 @@ from generator.content import Context, parse_document
 from generator.model import Case
 from generator.yamlsrc import load_yaml
 
+pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
+
 FIXTURES = REPO / "tests" / "fixtures" / "advance"
 
 GOLDEN = {

@@ -13,6 +13,8 @@ from conftest import REPO, case_text, make_site, run, tree_hash
 
 from generator.cli import main
 
+pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
+
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:

@@ -11,6 +11,8 @@ from conftest import make_site
 from generator.config import STAGE_KEYS, SiteConfig, load_config, today_for
 from generator.errors import Problems
 
+pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
+
 
 def config_of(tmp_path: Path, text: str | bytes) -> tuple[SiteConfig, Problems]:
     make_site(tmp_path, {"site.yaml": text}, defaults=False)

@@ -135,8 +135,14 @@ def test_township_as_a_path_and_by_slug(ctx: Context) -> None:
                             "following_up、resolved 之一（或其中文名称）；你是不是想写 resolved？")),
     (("date: 2021-13-45",), "content/cases/x.md:6: 无法识别的日期「2021-13-45」；可写成 2021-06-20、2021-06 或 2021年6月20日"),
     (("-topics",), "content/cases/x.md:1: 缺少必填字段「topics」，例如 topics: [交通出行]"),
-    (("topics: []",), "content/cases/x.md:1: 缺少必填字段「topics」，例如 topics: [交通出行]"),
-    (("title: ''",), "content/cases/x.md:1: 缺少必填字段「title」，例如 title: 南干渠新架桥梁"),
+    (("topics: []",), "content/cases/x.md:6: 必填字段「topics」没有填写内容，例如 topics: [交通出行]"),
+    (("topics:",), "content/cases/x.md:6: 必填字段「topics」没有填写内容，例如 topics: [交通出行]"),
+    (("title: ''",), "content/cases/x.md:6: 必填字段「title」没有填写内容，例如 title: 南干渠新架桥梁"),
+    (("township: ''",), "content/cases/x.md:6: 必填字段「township」没有填写内容，例如 township: 凉泉乡"),
+    (("township:",), "content/cases/x.md:6: 必填字段「township」没有填写内容，例如 township: 凉泉乡"),
+    (("status:",), "content/cases/x.md:6: 必填字段「status」没有填写内容，例如 status: resolved"),
+    (("status: ''",), "content/cases/x.md:6: 必填字段「status」没有填写内容，例如 status: resolved"),
+    (("date:",), "content/cases/x.md:6: 必填字段「date」没有填写内容，例如 date: 2021-06-20"),
     (("slug: Liangquan_Bridge",), ("content/cases/x.md:7: slug「Liangquan_Bridge」只能用小写英文字母、数字和单个连字符"
                                    "（最多 80 个字符），例如 liangquan-bridge")),
     (("villages: [韩店村, 韩店]",), "content/cases/x.md:7: 「凉泉乡」下没有村（社区）「韩店」；你是不是想写 韩店村？"),
@@ -287,7 +293,7 @@ def test_report_without_any_date_is_an_error(ctx: Context) -> None:
 
 def test_report_with_an_empty_date_is_not_silently_dropped(ctx: Context) -> None:
     doc, problems = parse(ctx, "---\ntitle: 日期空着\ndate:\n---\n", kind="reports", rel="content/reports/empty.md")
-    assert doc is None and problems == ["content/reports/empty.md:1: 缺少必填字段「date」，例如 date: 2022-01-04"]
+    assert doc is None and problems == ["content/reports/empty.md:3: 必填字段「date」没有填写内容，例如 date: 2022-01-04"]
 
 
 def test_report_unsafe_image_is_dropped(ctx: Context) -> None:

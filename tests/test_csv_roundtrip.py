@@ -13,6 +13,8 @@ from conftest import make_site, run
 
 from generator.outputs.export import CSV_COLUMNS
 
+pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
+
 EPOCH = "1654012800"   # 2022-06-01 in Asia/Shanghai: derived fields are compared on a fixed day
 
 

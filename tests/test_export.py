@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, case_text, make_site, run
 
+pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
+
 FIELDS = {"slug", "title", "date", "url", "province", "city", "county", "township", "township_slug", "villages",
           "topics", "topic_slugs", "status", "status_label", "form", "convener", "participants", "beneficiaries",
           "outcome", "follow_up", "timeline", "source_name", "source_url", "reports"}

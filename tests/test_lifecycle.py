@@ -21,6 +21,8 @@ from generator.model import Case, TimelineEntry
 from generator.outputs.schema import FIELDS
 from generator.pipeline import build
 
+pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
+
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2022, 6, 1)
 

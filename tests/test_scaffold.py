@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import run, tree_hash
 
+pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
+
 
 @pytest.fixture
 def init_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:

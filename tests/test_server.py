@@ -21,7 +21,8 @@ from conftest import REPO, case_text, make_site, run, tree_hash
 from generator.config import BuildOptions
 from generator.server import EVENTS_PATH, HTTPStatus, LiveState, Preview, inject, resolve
 
-TODAY = BuildOptions().today
+pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
+
 BROKEN_YAML = "---\ntitle: 南干渠新架桥梁\ndate: [2021-06-20\ntownship: 凉泉乡\n---\n正文。\n"
 
 
@@ -77,7 +78,7 @@ def site(tmp_path: Path) -> Path:
 @pytest.fixture
 def live(site: Path) -> Iterator[tuple[Preview, list[str]]]:
     lines: list[str] = []
-    preview = Preview(site, site / "output", BuildOptions(jobs=1, today=TODAY), port=0,
+    preview = Preview(site, site / "output", BuildOptions(jobs=1), port=0,
                       out=lines.append, err=lines.append)
     with preview.running():
         yield preview, lines
@@ -238,7 +239,7 @@ def test_a_broken_edit_shows_the_build_errors_and_fixing_it_clears_them(
 
 def test_a_site_broken_from_the_start_is_served_with_the_overlay(site: Path) -> None:
     (site / "content" / "cases" / "bridge.md").write_text(BROKEN_YAML, encoding="utf-8")
-    preview = Preview(site, site / "output", BuildOptions(jobs=1, today=TODAY), port=0, out=lambda _: None,
+    preview = Preview(site, site / "output", BuildOptions(jobs=1), port=0, out=lambda _: None,
                       err=lambda _: None)
     with preview.running():
         status, _, body = get(port_of(preview), "/")
@@ -253,7 +254,7 @@ def test_a_site_broken_from_the_start_is_served_with_the_overlay(site: Path) -> 
 
 
 def test_a_busy_port_is_a_usage_error(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    preview = Preview(site, site / "output", BuildOptions(jobs=1, today=TODAY), port=0)
+    preview = Preview(site, site / "output", BuildOptions(jobs=1), port=0)
     try:
         code, _, err = run(["serve", str(site), "--port", str(port_of(preview))], capsys)
     finally:
@@ -262,9 +263,10 @@ def test_a_busy_port_is_a_usage_error(site: Path, capsys: pytest.CaptureFixture[
     assert not (site / "output").exists()
 
 
+@pytest.mark.slow
 def test_soak_500_rapid_edits_valid_and_broken_end_with_the_last_good_content(site: Path) -> None:
     lines: list[str] = []
-    preview = Preview(site, site / "output", BuildOptions(jobs=1, today=TODAY), port=0, out=lines.append, err=lines.append)
+    preview = Preview(site, site / "output", BuildOptions(jobs=1), port=0, out=lines.append, err=lines.append)
     with preview.running():
         _soak(preview, site, lines)
     assert not list(site.glob(".output.staging-*"))

@@ -13,6 +13,8 @@ from generator.config import BuildOptions
 from generator.content import discover_with_stats
 from generator.session import Session
 
+pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
+
 OPTS = BuildOptions(jobs=1)
 
 

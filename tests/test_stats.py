@@ -14,6 +14,8 @@ from generator.outputs import stats
 from generator.pipeline import load_site
 from generator.taxonomy import build_index
 
+pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
+
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 # Five cases in three townships of two counties, over 2019–2021 (2020 has none).
