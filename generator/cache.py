@@ -89,7 +89,7 @@ def _source_in(v: Any) -> Source | None:
     return None if v is None else Source(v[0], v[1])
 
 
-_CONVERTERS = {"when": (_when_out, _when_in), "follow_up": (_when_out, _when_in),
+_CONVERTERS = {"when": (_when_out, _when_in), "follow_up": (_when_out, _when_in), "updated": (_when_out, _when_in),
                "timeline": (_timeline_out, _timeline_in), "source": (_source_out, _source_in)}
 _PLAIN = (str, int, float, bool, type(None))
 

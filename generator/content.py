@@ -30,7 +30,7 @@ from .yamlsrc import YamlError, YList, YMap, load_yaml
 KINDS = ("cases", "reports", "pages")
 CASE_KEYS = ("title", "date", "township", "villages", "topics", "status", "form", "convener",
              "participants", "beneficiaries", "outcome", "timeline", "source", "slug", "draft",
-             "follow_up")
+             "follow_up", "updated")
 PAGE_KEYS = ("title", "slug", "date", "description", "draft")
 REPORT_KNOWN = ("title", "date", "categories", "tags", "author", "headimg", "thumbnail", "comments",
                 "layout", "permalink", "cases", "slug", "draft")
@@ -301,6 +301,7 @@ def _parse_case(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     timeline = _timeline(r, ctx)
     source = _source(r)
     follow_up = _date(r, "follow_up", tz, required=False)
+    updated = _date(r, "updated", tz, required=False)
     draft = r.get("draft", bool, example="false", default=False)
     slug = _slug(r, lambda: slugify(title or "") or _file_slug(rel))
     # Read every optional field before giving up, so all of a file's problems are reported at once.
@@ -313,7 +314,7 @@ def _parse_case(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
         path=rel, slug=slug, title=title, when=when, township=township.slug,
         villages=tuple(v for v, _ in villages), topics=tuple(topic_slugs), status=status,
         body=body, body_start_line=body_line, timeline=timeline, source=source, draft=draft,
-        follow_up=follow_up, links=links, slug_line=_slug_line(r), **optional,
+        follow_up=follow_up, updated=updated, links=links, slug_line=_slug_line(r), **optional,
     )
 
 

@@ -135,6 +135,7 @@ def case_text(row: Row, context: Context, slug: str, problems: Problems, name: s
         put(column, column, value if re.fullmatch(r"-?\d+", value) else yaml_scalar(value) if value else None)
     put("outcome", "outcome", yaml_scalar(cells["outcome"]) if cells.get("outcome") else None)
     put("follow_up", "follow_up", yaml_scalar(cells["follow_up"]) if cells.get("follow_up") else None)
+    put("updated", "updated", yaml_scalar(cells["updated"]) if cells.get("updated") else None)
     if cells.get("timeline"):
         try:
             entries = json.loads(cells["timeline"])

@@ -4,6 +4,7 @@ Relations are stored as slugs and keys, so values pickle cleanly for worker proc
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -48,6 +49,7 @@ class Case:
     source: Source | None = None
     draft: bool = False
     follow_up: When | None = None
+    updated: When | None = None    # the last edit worth telling subscribers of, when it is later than the timeline
     links: tuple[tuple[str, str, int], ...] = ()   # (kind, slug, line) of case:/report:/page: links
     slug_line: int = 1                             # where the slug comes from (slug: or title:)
     digest: str = ""       # hash of the file: changes with any edit
@@ -57,6 +59,14 @@ class Case:
     loop: str = ""         # hash of what the loop figures read: status, dates, timeline stages, follow-up
 
     kind = "case"
+
+    @property
+    def last_changed(self) -> dt.datetime:
+        """The newest of its date, its timeline's dates and `updated`: feeds' and the sitemap's date."""
+        moments = [self.when.moment] + [e.when.moment for e in self.timeline]
+        if self.updated is not None:
+            moments.append(self.updated.moment)
+        return max(moments)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ import json
 import shutil
 from pathlib import Path
 
+import atomcheck
 import feedparser
 import pytest
 from conftest import case_text, make_site, run
@@ -120,3 +121,76 @@ def test_english_site_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     text = (tmp_path / "out" / "feed.xml").read_text("utf-8")
     assert 'xml:lang="en"' in text
     assert read(tmp_path / "out" / "feed.xml").entries[0].title == "A bridge"
+
+
+# -- a strict Atom check besides feedparser ---------------------------------------------------------
+
+def test_every_feed_passes_a_strict_atom_check(example_out: Path) -> None:
+    feeds = sorted(example_out.rglob("feed.xml"))
+    assert len(feeds) >= 20
+    found = {}
+    for path in feeds:
+        rel = path.relative_to(example_out).as_posix()
+        messages = atomcheck.problems(path.read_bytes(), BASE_URL + rel)
+        if messages:
+            found[rel] = messages
+    assert found == {}
+
+
+def test_entries_sharing_a_day_get_distinct_updated_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {
+        f"content/cases/c{n}.md": case_text(slug=f"c{n}", title=f"同一天的案例{n}", date="2021-06-20") for n in range(4)
+    } | {"content/cases/later.md": case_text(slug="later", date="2021-06-01",
+                                             extra="updated: 2021-06-20\n")})
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    xml = (out / "feed.xml").read_bytes()
+    assert atomcheck.problems(xml, "https://example.org/feed.xml") == []
+    updated = [e.updated for e in read(out / "feed.xml").entries]
+    assert len(set(updated)) == 5 and all(u.startswith("2021-06-20T00:00:0") for u in updated)
+    # The same content gives the same values.
+    assert run(["build", str(site), "-o", str(tmp_path / "again")], capsys)[0] == 0
+    assert (tmp_path / "again" / "feed.xml").read_bytes() == xml
+
+
+def test_the_latest_timeline_step_or_edit_is_the_entry_updated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    timeline = "timeline:\n  - {date: 2021-06-20, stage: raised, text: 群众反映}\n  - {date: 2021-11-02, stage: resolved, text: 完工}\n"
+    site = make_site(tmp_path / "site", {
+        "content/cases/a.md": case_text(slug="a", extra=timeline),
+        "content/cases/b.md": case_text(slug="b", extra="updated: 2022-03-05\n"),
+    })
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    by_id = {e.id.rsplit("/", 2)[-2]: e for e in read(out / "feed.xml").entries}
+    assert by_id["a"].updated.startswith("2021-11-02") and by_id["a"].published.startswith("2021-06-20")
+    assert by_id["b"].updated.startswith("2022-03-05")
+    assert read(out / "feed.xml").feed.updated.startswith("2022-03-05")
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "cases/a/</loc><lastmod>2021-11-02</lastmod>" in sitemap
+
+
+def in_entries(xml: bytes, old: bytes, new: bytes) -> bytes:
+    head, _, entries = xml.partition(b"<entry>")
+    return head + b"<entry>" + entries.replace(old, new)
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda x: in_entries(x, b"<updated>2021-11-02T00:00:00+08:00</updated>", b""), "entry 2: no <updated>"),
+    (lambda x: in_entries(x, b"<updated>2021-11-02T00:00:00+08:00", b"<updated>2021-11-02"), "is not an RFC 3339 date-time"),
+    (lambda x: x.replace(b"2021-06-21T00:00:00+08:00", b"2021-11-02T00:00:00+08:00"), "2 entries share the updated value"),
+    (lambda x: x.replace(b'href="https://example.org/feed.xml"', b'href="https://example.org/other.xml"'),
+     "is not the feed's own address"),
+    (lambda x: x.replace(b"<id>https://example.org/cases/b/</id>", b"<id>https://example.org/cases/a/</id>"),
+     "2 entries share the id"),
+    (lambda x: x.replace(b"<author>", b"<!--").replace(b"</author>", b"-->"), "entry 1: no <author>, and the feed has none"),
+    (lambda x: x[:-20], "not well-formed XML"),
+])
+def test_the_atom_check_finds_what_it_is_for(tmp_path: Path, capsys: pytest.CaptureFixture[str], edit, expected: str) -> None:
+    site = make_site(tmp_path / "site", {
+        "content/cases/a.md": case_text(slug="a", extra="updated: 2021-11-02\n"),
+        "content/cases/b.md": case_text(slug="b", date="2021-06-21"),
+    })
+    assert run(["build", str(site), "-o", str(tmp_path / "out")], capsys)[0] == 0
+    xml = (tmp_path / "out" / "feed.xml").read_bytes()
+    assert atomcheck.problems(xml, "https://example.org/feed.xml") == []
+    assert any(expected in line for line in atomcheck.problems(edit(xml), "https://example.org/feed.xml"))

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 CSV_COLUMNS = ("slug", "title", "date", "province", "city", "county", "township", "villages", "topics",
                "status", "status_label", "form", "convener", "participants", "beneficiaries", "outcome",
-               "follow_up", "source_name", "source_url", "url", "timeline")
+               "follow_up", "updated", "source_name", "source_url", "url", "timeline")
 
 
 def case_record(site: Site, case: Case, index: Index) -> dict[str, Any]:
@@ -38,6 +38,7 @@ def case_record(site: Site, case: Case, index: Index) -> dict[str, Any]:
         "form": case.form, "convener": case.convener, "participants": case.participants,
         "beneficiaries": case.beneficiaries, "outcome": case.outcome,
         "follow_up": case.follow_up.iso() if case.follow_up else None,
+        "updated": case.updated.iso() if case.updated else None,
         "timeline": [{"date": e.when.iso(), "stage": e.stage, "text": e.text} for e in case.timeline],
         "source_name": case.source.name if case.source else "", "source_url": case.source.url if case.source else "",
         "reports": list(index.reports_by_case.get(case.slug, ())),

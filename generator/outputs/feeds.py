@@ -7,6 +7,7 @@ No build time in the output: a feed's `updated` is its newest entry's date.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,23 @@ _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def xml_text(text: str) -> str:
     """Drop characters XML 1.0 cannot carry (they would make the feed invalid)."""
     return _XML_ILLEGAL.sub("", text)
+
+
+def distinct_moments(moments: list[dt.datetime]) -> list[dt.datetime]:
+    """The moments in order, each later one that repeats an earlier one moved on by whole seconds.
+
+    Case dates are days or months, so many entries of a feed share one; feed readers
+    and validators take two entries with one `updated` for a mistake. The shift is a
+    few seconds at most and depends only on the feed's entries, so output stays stable.
+    """
+    taken: set[dt.datetime] = set()
+    result = []
+    for moment in moments:
+        while moment in taken:
+            moment += dt.timedelta(seconds=1)
+        taken.add(moment)
+        result.append(moment)
+    return result
 
 
 def feed_context(renderer: Renderer, scope: str, slug: str, stage_key: str = "") -> tuple[str, dict[str, Any]]:
@@ -50,8 +68,8 @@ def feed_context(renderer: Renderer, scope: str, slug: str, stage_key: str = "")
         slugs = tuple(c.slug for c in site.cases)
         title, alternate, path = site.config.title, "", "feed.xml"
     entries = []
-    for case in renderer.cases(slugs[: site.config.feed_limit]):
-        updated = max([case.when.moment] + [e.when.moment for e in case.timeline])
+    listed = renderer.cases(slugs[: site.config.feed_limit])
+    for case, updated in zip(listed, distinct_moments([c.last_changed for c in listed])):
         entries.append({
             "case": case, "url": base + urls.case(case.slug), "published": case.when.moment.isoformat(),
             "updated": updated.isoformat(),

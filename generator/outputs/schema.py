@@ -83,6 +83,8 @@ FIELDS: tuple[Field, ...] = (
     Field("outcome", TEXT, "一句话的结果", "the result in one line"),
     Field("follow_up", {"type": ["string", "null"], "pattern": DATE["pattern"]},
           "下次跟进的日期；未填写时为空", "when the next check is due; null when not set"),
+    Field("updated", {"type": ["string", "null"], "pattern": DATE["pattern"]},
+          "最近一次值得告知订阅者的修改日期；未填写时为空", "day of the last edit worth telling subscribers; null when not set"),
     Field("timeline", TIMELINE, "办理经过，按日期排列；CSV 中为 JSON 文本", "the case's history, by date; JSON text in the CSV"),
     Field("source_name", TEXT, "信息来源名称", "name of the source"),
     Field("source_url", {"type": "string", "pattern": r"^(https?://\S+)?$"}, "信息来源网址（http 或 https）",

@@ -19,7 +19,7 @@ _PAGE_JOBS = {"home": lambda: "", "townships": lambda: "townships/", "topics": l
 
 
 def sitemap_xml(site: Site, jobs: list[Job]) -> str:
-    lastmod = {urls.case(c.slug): c.when.date.isoformat() for c in site.cases}
+    lastmod = {urls.case(c.slug): c.last_changed.date().isoformat() for c in site.cases}
     lastmod.update({urls.report(r.slug): r.when.date.isoformat() for r in site.reports})
     locations = sorted({_PAGE_JOBS[job[0]](*job[1:]) for job in jobs if job[0] in _PAGE_JOBS})
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
