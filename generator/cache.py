@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from . import __version__
 from .dates import When
-from .model import Case, Page, Report, Source, TimelineEntry
+from .model import Case, MediaRef, Page, Report, Source, TimelineEntry
 
 CACHE_DIR = ".cache"
 FORMAT = 2
@@ -81,6 +81,14 @@ def _timeline_in(rows: Any) -> tuple[TimelineEntry, ...]:
     return tuple([TimelineEntry(_when_in(r[:3]), r[3], r[4]) for r in rows])  # type: ignore[arg-type]
 
 
+def _media_out(refs: tuple[MediaRef, ...]) -> Any:
+    return tuple(tuple(r) for r in refs)
+
+
+def _media_in(rows: Any) -> tuple[MediaRef, ...]:
+    return tuple([MediaRef(*r) for r in rows])
+
+
 def _source_out(s: Source | None) -> Any:
     return None if s is None else (s.name, s.url)
 
@@ -90,7 +98,8 @@ def _source_in(v: Any) -> Source | None:
 
 
 _CONVERTERS = {"when": (_when_out, _when_in), "follow_up": (_when_out, _when_in), "updated": (_when_out, _when_in),
-               "timeline": (_timeline_out, _timeline_in), "source": (_source_out, _source_in)}
+               "timeline": (_timeline_out, _timeline_in), "source": (_source_out, _source_in),
+               "media": (_media_out, _media_in)}
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -183,7 +192,7 @@ def sweep_litter(site_dir: Path) -> None:
     """Remove the temporary files (temporary_for: `.NAME.PID.tmp`) that builds killed while
     writing a cache file left in SITE/.cache/ and its jinja/ folder; those of a live process
     are its own."""
-    for folder in (site_dir / CACHE_DIR, site_dir / CACHE_DIR / "jinja"):
+    for folder in (site_dir / CACHE_DIR, site_dir / CACHE_DIR / "jinja", site_dir / CACHE_DIR / "media"):
         try:
             names = os.listdir(folder)
         except OSError:

@@ -20,6 +20,7 @@ from .errors import Problem, Problems, join_choices, suggestion
 from .frontmatter import FrontMatterError, decode, split
 from .model import Case, Document, Page, Report, Source, TimelineEntry
 from .markup import body_limits
+from .mediarefs import read_media
 from .places import PlaceTree, township_problem
 from .privacy import ALLOW_KEY, REASON_KEY, read_allowances, scan as scan_personal_data
 from .schema import Reader
@@ -30,10 +31,10 @@ from .yamlsrc import YamlError, YList, YMap, load_yaml
 KINDS = ("cases", "reports", "pages")
 CASE_KEYS = ("title", "date", "township", "villages", "topics", "status", "form", "convener",
              "participants", "beneficiaries", "outcome", "timeline", "source", "slug", "draft",
-             "follow_up", "updated")
-PAGE_KEYS = ("title", "slug", "date", "description", "draft")
+             "follow_up", "updated", "photos", "attachments")
+PAGE_KEYS = ("title", "slug", "date", "description", "draft", "photos", "attachments")
 REPORT_KNOWN = ("title", "date", "categories", "tags", "author", "headimg", "thumbnail", "comments",
-                "layout", "permalink", "cases", "slug", "draft")
+                "layout", "permalink", "cases", "slug", "draft", "photos", "attachments")
 TIMELINE_KEYS = ("date", "stage", "text")
 SOURCE_KEYS = ("name", "url")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -163,9 +164,12 @@ def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -
     if "\\" in parts.yaml_text:  # only a YAML escape such as "\0" can put a control character in text
         _check_controls(data_map, data_map.line, rel, problems)
     links = _scan_links(parts.body, parts.body_start_line)
+    media = read_media(r, rel, parts.body, parts.body_start_line)
     parse = {"cases": _parse_case, "reports": _parse_report}.get(kind, _parse_page)
     doc = parse(r, rel, parts.body, parts.body_start_line, ctx, links)
-    return None if doc is None else (doc, {"personal_allowed": allowed, "personal_found": scan_personal_data(data, doc)})
+    if doc is None:
+        return None
+    return doc, {"personal_allowed": allowed, "personal_found": scan_personal_data(data, doc), "media": media}
 
 
 def _check_controls(node: Any, line: int, rel: str, problems: Problems) -> None:
@@ -378,6 +382,8 @@ def _slug_line(r: Reader) -> int:
 
 def _file_slug(rel: str) -> str:
     stem = Path(rel).stem
+    if stem == "index" and rel.count("/") > 2:   # content/cases/NAME/index.md: a case in a folder of its own
+        stem = Path(rel).parent.name
     stem = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", stem)
     if is_valid_slug(stem):
         return stem

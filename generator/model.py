@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .config import SiteConfig
 from .dates import When
@@ -20,6 +20,16 @@ class TimelineEntry(NamedTuple):
     when: When
     stage: str | None
     text: str
+
+
+class MediaRef(NamedTuple):
+    """A file a document brings: a photo of `photos:`, an attachment of `attachments:`, or an
+    image of the body (`![alt](bridge.jpg)`). `file` is site-relative."""
+    role: str          # "photo", "attachment" or "image"
+    file: str
+    title: str         # a photo's caption, an attachment's title
+    alt: str
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,7 @@ class Case:
     card: str = ""         # hash of the front matter: changes when what lists show may change
     personal_allowed: tuple[tuple[str, str, int], ...] = ()  # allow_personal_data: (kind, reason, line)
     personal_found: tuple[tuple[str, int, str], ...] = ()    # privacy.scan: (kind, line, masked text)
+    media: tuple[MediaRef, ...] = ()                         # photos, attachments and body images
     loop: str = ""         # hash of what the loop figures read: status, dates, timeline stages, follow-up
 
     kind = "case"
@@ -89,6 +100,7 @@ class Report:
     card: str = ""         # hash of the front matter: changes when what lists show may change
     personal_allowed: tuple[tuple[str, str, int], ...] = ()  # allow_personal_data: (kind, reason, line)
     personal_found: tuple[tuple[str, int, str], ...] = ()    # privacy.scan: (kind, line, masked text)
+    media: tuple[MediaRef, ...] = ()                         # photos, attachments and body images
 
     kind = "report"
 
@@ -109,6 +121,7 @@ class Page:
     card: str = ""         # hash of the front matter: changes when what lists show may change
     personal_allowed: tuple[tuple[str, str, int], ...] = ()  # allow_personal_data: (kind, reason, line)
     personal_found: tuple[tuple[str, int, str], ...] = ()    # privacy.scan: (kind, line, masked text)
+    media: tuple[MediaRef, ...] = ()                         # photos, attachments and body images
 
     kind = "page"
 
@@ -127,3 +140,4 @@ class Site:
     base_url: str
     today_iso: str
     static_files: tuple[tuple[str, str], ...] = field(default=())  # (OUT-relative path, absolute source path)
+    media: dict[str, Any] = field(default_factory=dict)   # site-relative path → media.Facts of every file brought

@@ -6,19 +6,21 @@ error is reported at once and none cascades.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 from contextlib import contextmanager
 import hashlib
 import sys
 import os
 import signal
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import links, privacy, urls, writer
+from . import links, media, privacy, urls, writer
 from .config import BuildOptions, load_config
 from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache, RecordCache, code_fingerprint, decode, encode, sweep_litter
 from .content import Context, discover_with_stats, parse_document
@@ -121,6 +123,9 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     live = [d for d in docs if published(d)]
     for doc in live:  # personal data stops the build before anything is published
         problems.extend(privacy.problems(doc.path, doc.personal_found, doc.personal_allowed, config.language))
+    # Photos and attachments: every file checked now, before anything is written.
+    found_media = media.inspect(site_dir, live, problems, site_dir / CACHE_DIR if opts.use_cache else None, save_cache)
+    live = [media.with_media_digests(d, found_media) for d in live]
     cases = _newest_first([d for d in live if isinstance(d, Case)])
     reports = _newest_first([d for d in live if isinstance(d, Report)])
     pages = sorted((d for d in live if isinstance(d, Page)), key=lambda p: p.slug)
@@ -134,7 +139,7 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
 
     base_url = (opts.base_url or config.base_url).rstrip("/") + "/"
     site = Site(config=config, places=places, topics=topics, cases=tuple(cases), reports=tuple(reports),
-                pages=tuple(pages), base_url=base_url, today_iso=today.isoformat())
+                pages=tuple(pages), base_url=base_url, today_iso=today.isoformat(), media=found_media)
     return site, theme, problems.warnings
 
 
@@ -460,6 +465,41 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
         if prestat is not None:
             prestat.close()
     phases.mark("load")
+    with _media_folder(site_dir, opts.use_cache) as made_dir:
+        return _publish(site_dir, out_dir, opts, site, theme, warnings, manifest, phases, made_dir, started,
+                        progress, committed, session)
+
+
+@contextlib.contextmanager
+def _media_folder(site_dir: Path, use_cache: bool) -> Iterator[Path]:
+    """Where the copies of photos are made and kept: SITE/.cache/media/, or a temporary folder."""
+    if use_cache:
+        yield site_dir / CACHE_DIR / "media"
+        return
+    with tempfile.TemporaryDirectory(prefix="bulletin-media-") as folder:
+        yield Path(folder)
+
+
+def _make_media(site_dir: Path, site: Site, opts: BuildOptions, made_dir: Path) -> dict[str, tuple[str, str]]:
+    """The photo copies this build publishes, made where missing; a source Pillow cannot decode stops the build."""
+    docs = [*site.cases, *site.reports, *site.pages]
+    planned = media.plan(docs, site.media)
+    _, failed = media.make(site_dir, planned, site.media, made_dir, opts.jobs, _pool)
+    if failed:
+        problems = Problems(site.config.language)
+        for doc in docs:
+            for ref in doc.media:
+                if ref.file in failed:
+                    problems.add(doc.path, ref.line, *failed[ref.file])
+        problems.raise_if_errors()
+    return planned
+
+
+def _publish(site_dir: Path, out_dir: Path, opts: BuildOptions, site: Site, theme: Theme, warnings: list[Problem],
+             manifest: PageManifest, phases: Phases, made_dir: Path, started: float, progress: Progress | None,
+             committed: Callable[[], None] | None, session: Session | None) -> BuildReport:
+    planned = _make_media(site_dir, site, opts, made_dir)
+    phases.mark("media")
     static = theme.static_files()
     tx = writer.Transaction(out_dir, spare_dir(site_dir, out_dir) if opts.use_cache else None)
     # Trusted only onto a spare tree, which holds every kept file itself: a fresh tree links
@@ -484,6 +524,13 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
         _static_conflicts(site_dir, site.config.language, static, files)
         for rel, source in static.items():
             if tx.put(rel, source.read_bytes()):
+                changed.add(rel)
+            files.add(rel)
+        for rel, (source_rel, variant) in planned.items():
+            # Named by content: a copy OUT already holds is the right one.
+            if (out_dir / rel).is_file():
+                tx.keep(rel)
+            elif tx.put(rel, media.published_bytes(site_dir, source_rel, variant, site.media[source_rel], made_dir)):
                 changed.add(rel)
             files.add(rel)
         phases.mark("static")
@@ -532,6 +579,7 @@ def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = Non
         exceptions.extend(privacy.exception_lines(site.cases + site.reports + site.pages, site.config.language))
     _, _, pages = render_site(site, theme, opts.jobs, None, None)
     existing = {rel for rel, _ in pages} | set(theme.static_files()) | {searchindex.INDEX}
+    existing |= set(media.plan([*site.cases, *site.reports, *site.pages], site.media))
     # One problem per missing target, so a broken link in a template is reported once.
     missing: dict[str, list[tuple[str, str]]] = {}
     for rel, refs in sorted(pages):

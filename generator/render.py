@@ -16,7 +16,7 @@ from typing import Any, Iterator
 import jinja2
 from markupsafe import Markup
 
-from . import lifecycle, urls
+from . import lifecycle, media, urls
 from .errors import Problem, Problems
 from .markup import RENDER_SECONDS, BodyTooComplex, plain_text, render_body, resolve_links
 from .model import Case, Page, Report, Site
@@ -94,6 +94,7 @@ class Renderer:
         self.tracker = lifecycle.track(self.site)
         self._body = lru_cache(maxsize=4096)(render_body)
         self._macros_imported = False
+        self.media = media.Views(self.site.media)
 
     def warm_up(self) -> None:
         """Make what many pages share (compiled templates, per-township and per-topic
@@ -128,7 +129,8 @@ class Renderer:
 
         def target(kind: str, slug: str) -> str:
             return self.link(base, urls.for_kind(kind, slug))
-        return resolve_links(self._body_of(doc), target, base)
+        linked = resolve_links(self._body_of(doc), target, base)
+        return self.media.body_images(doc, linked, lambda path: self.link(base, path)) if doc.media else linked
 
     def _body_of(self, doc: Case | Report | Page) -> str:
         try:
@@ -222,6 +224,8 @@ class Renderer:
             "site_pages": site.pages,
             # For partials, in Python: Jinja's selectattr costs ~10 µs a use, a case page made seven.
             "stage_dates": lifecycle.first_reached, "split_by_township": split_by_township,
+            "photos_of": self.media.photos, "attachments_of": self.media.attachments, "cover_of": self.media.cover,
+            "picture": lambda view, lazy=True: Markup(media.picture_html(view, url_for, lazy)),
         }
 
     def _listing(self, slugs: tuple[str, ...], page: int, url_of: Any) -> dict[str, Any]:

@@ -305,7 +305,7 @@ def test_pages(ctx: Context) -> None:
     doc, problems = parse(ctx, "---\ntitle: 关于本公报\ndescription: 说明\n---\n正文\n", kind="pages", rel="content/pages/about.md")
     assert problems == [] and isinstance(doc, Page) and doc.slug == "about" and doc.when is None
     _, problems = parse(ctx, "---\ntitle: 关于\nlayout: page\n---\n", kind="pages")
-    assert problems == ["content/pages/x.md:3: 页面 front matter 中有未知的键「layout」；可用的键：title、slug、date、description、draft"]
+    assert problems == ["content/pages/x.md:3: 页面 front matter 中有未知的键「layout」；可用的键：title、slug、date、description、draft、photos、attachments"]
 
 
 def test_english_messages(tmp_path: Path) -> None:

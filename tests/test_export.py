@@ -13,10 +13,10 @@ pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it
 
 FIELDS = {"slug", "title", "date", "url", "province", "city", "county", "township", "township_slug", "villages",
           "topics", "topic_slugs", "status", "status_label", "form", "convener", "participants", "beneficiaries",
-          "outcome", "follow_up", "updated", "timeline", "source_name", "source_url", "reports"}
+          "outcome", "follow_up", "updated", "timeline", "source_name", "source_url", "reports", "photos", "cover"}
 CSV_HEADER = ["slug", "title", "date", "province", "city", "county", "township", "villages", "topics", "status",
               "status_label", "form", "convener", "participants", "beneficiaries", "outcome", "follow_up", "updated", "source_name",
-              "source_url", "url", "timeline"]
+              "source_url", "url", "timeline", "photos", "cover"]
 
 
 def load_json(out: Path) -> dict:

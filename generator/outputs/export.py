@@ -12,7 +12,7 @@ import json
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from .. import urls
+from .. import media, urls
 from ..lifecycle import case_loop
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 CSV_COLUMNS = ("slug", "title", "date", "province", "city", "county", "township", "villages", "topics",
                "status", "status_label", "form", "convener", "participants", "beneficiaries", "outcome",
-               "follow_up", "updated", "source_name", "source_url", "url", "timeline")
+               "follow_up", "updated", "source_name", "source_url", "url", "timeline", "photos", "cover")
 
 
 def case_record(site: Site, case: Case, index: Index) -> dict[str, Any]:
@@ -42,6 +42,9 @@ def case_record(site: Site, case: Case, index: Index) -> dict[str, Any]:
         "timeline": [{"date": e.when.iso(), "stage": e.stage, "text": e.text} for e in case.timeline],
         "source_name": case.source.name if case.source else "", "source_url": case.source.url if case.source else "",
         "reports": list(index.reports_by_case.get(case.slug, ())),
+        # The largest copy of each photo, and the cover of cards and feeds (media.py).
+        "photos": [site.base_url + p.src for p in media.Views(site.media).photos(case)],
+        "cover": site.base_url + cover if (cover := media.Views(site.media).cover(case)) else None,
         # Derived by the build as of site.today_iso (lifecycle.py); not written by editors.
         "raised_on": loop.raised_on.isoformat(), "stage_since": loop.stage_since.isoformat(),
         "days_in_stage": loop.days_in_stage, "overdue": loop.overdue, "days_overdue": loop.days_overdue,

@@ -79,6 +79,7 @@ def feed_context(renderer: Renderer, scope: str, slug: str, stage_key: str = "")
             "township": renderer.townships[case.township].name,
             "topics": [renderer.topics[t].name for t in case.topics],
             "stage": site.config.stage(case.status).label,
+            "cover": base + cover if (cover := renderer.media.cover(case)) else None,
         })
     # An empty feed gets a fixed date: borrowing the site's newest case made it depend on cases it does not
     # list, which its render key (keys.feed_entries) does not cover, so warm builds kept a stale date.
