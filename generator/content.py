@@ -18,7 +18,7 @@ from .config import STAGE_KEYS, DEFAULT_STAGE_LABELS, SiteConfig
 from .dates import DateError, When, date_from_filename, parse_when
 from .errors import Problem, Problems, join_choices, suggestion
 from .frontmatter import FrontMatterError, decode, split
-from .model import Case, Document, Page, Report, Source, TimelineEntry
+from .model import Case, Document, MediaRef, Page, Report, Source, TimelineEntry
 from .markup import body_limits
 from .mediarefs import read_media
 from .places import PlaceTree, township_problem
@@ -126,6 +126,20 @@ def _loop_fields(case: Case) -> tuple[object, ...]:
 
 def _hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def media_of_failed(rel: str, data: bytes, ctx: Context) -> tuple[MediaRef, ...]:
+    """The files a document that failed validation names, so that a missing photo is reported
+    in the same run as the front matter's problems (those are reported by parse_document)."""
+    try:
+        parts = split(decode(data))
+        data_map = load_yaml(parts.yaml_text, parts.yaml_offset)
+    except (UnicodeDecodeError, FrontMatterError, YamlError):
+        return ()
+    if not isinstance(data_map, YMap):
+        return ()
+    data_map.line = parts.fence_line
+    return read_media(Reader(data_map, rel, Problems(ctx.config.language)), rel, parts.body, parts.body_start_line)
 
 
 def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -> tuple[Document, dict[str, Any]] | None:

@@ -47,24 +47,24 @@ def widths_for(width: int) -> tuple[int, ...]:
 
 
 def _open(data: bytes, name: str) -> Image.Image:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)   # we apply our own limit below
-        try:
-            image = Image.open(io.BytesIO(data))
-        except Image.DecompressionBombError:
-            raise _too_big(name, None) from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise PhotoError(f"「{name}」不是能识别的图片，或已损坏；请用手机或看图软件重新导出为 JPEG",
-                             f"`{name}` is not an image bulletin can read, or it is damaged; export it again as JPEG") from None
+    # Opening reads the header only; our own limit below names the size (Pillow's would refuse
+    # without it). Pixels are decoded later, and only for sources within the limit.
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise PhotoError(f"「{name}」不是能识别的图片，或已损坏；请用手机或看图软件重新导出为 JPEG",
+                         f"`{name}` is not an image bulletin can read, or it is damaged; export it again as JPEG") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise _too_big(name, (width, height))
     return image
 
 
-def _too_big(name: str, size: tuple[int, int] | None) -> PhotoError:
-    what = f"{size[0]}×{size[1]} 像素" if size else "像素过多"
-    what_en = f"{size[0]}×{size[1]} pixels" if size else "too many pixels"
+def _too_big(name: str, size: tuple[int, int]) -> PhotoError:
+    what, what_en = f"{size[0]}×{size[1]} 像素", f"{size[0]}×{size[1]} pixels"
     return PhotoError(f"「{name}」太大（{what}，上限 {MAX_PIXELS // 1_000_000} 百万像素），可能是“解压炸弹”；请缩小到 4000 像素宽以内再用",
                       f"`{name}` is too large ({what_en}; at most {MAX_PIXELS // 1_000_000} megapixels), perhaps a "
                       "decompression bomb; resize it to at most 4000 pixels wide")
@@ -98,7 +98,9 @@ def inspect(data: bytes, name: str, expected: str) -> ImageFacts:
         elif kind == "PNG":
             _open(data, name).verify()   # a fresh reader: getexif() above has moved this one on
         else:
-            image.load()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                image.load()
     except PhotoError:
         raise
     except Exception:   # Pillow raises OSError, SyntaxError, ValueError … on damaged data
@@ -117,7 +119,9 @@ def _upright_srgb(data: bytes, name: str, largest: int) -> Image.Image:
         if scale < 1:
             image.draft("RGB", (round(stored_w * scale), round(stored_h * scale)))
     try:
-        image.load()
+        with warnings.catch_warnings():   # Pillow warns from 89 megapixels; MAX_PIXELS was checked on opening
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image.load()
         icc = image.info.get("icc_profile")
         image = ImageOps.exif_transpose(image) or image
     except Exception:

@@ -14,6 +14,7 @@ import sys
 import os
 import signal
 import tempfile
+from types import SimpleNamespace
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import Any, Callable, Iterator
 from . import links, media, privacy, urls, writer
 from .config import BuildOptions, load_config
 from .cache import CACHE_DIR, DocCache, PageManifest, PinyinCache, RecordCache, code_fingerprint, decode, encode, sweep_litter
-from .content import Context, discover_with_stats, parse_document
+from .content import Context, discover_with_stats, media_of_failed, parse_document
 from .errors import Problem, Problems, SiteError
 from .model import Case, Document, Page, Report, Site
 from .places import load_places
@@ -124,7 +125,9 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     for doc in live:  # personal data stops the build before anything is published
         problems.extend(privacy.problems(doc.path, doc.personal_found, doc.personal_allowed, config.language))
     # Photos and attachments: every file checked now, before anything is written.
-    found_media = media.inspect(site_dir, live, problems, site_dir / CACHE_DIR if opts.use_cache else None, save_cache)
+    failed = sorted({p.path for p in problems.errors if p.path.endswith(".md")} - {d.path for d in docs})
+    found_media = media.inspect(site_dir, [*live, *_media_of_failed(site_dir, failed, context)], problems,
+                                site_dir / CACHE_DIR if opts.use_cache else None, save_cache)
     live = [media.with_media_digests(d, found_media) for d in live]
     cases = _newest_first([d for d in live if isinstance(d, Case)])
     reports = _newest_first([d for d in live if isinstance(d, Report)])
@@ -141,6 +144,19 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     site = Site(config=config, places=places, topics=topics, cases=tuple(cases), reports=tuple(reports),
                 pages=tuple(pages), base_url=base_url, today_iso=today.isoformat(), media=found_media)
     return site, theme, problems.warnings
+
+
+def _media_of_failed(site_dir: Path, rels: list[str], context: Context) -> list[Any]:
+    """Files that failed validation, as far as the media check needs them: every problem in one run."""
+    found = []
+    for rel in rels:
+        try:
+            refs = media_of_failed(rel, (site_dir / rel).read_bytes(), context)
+        except OSError:
+            continue
+        if refs:
+            found.append(SimpleNamespace(path=rel, media=refs))
+    return found
 
 
 def _newest_first(docs: list[Any]) -> list[Any]:
