@@ -13,6 +13,7 @@ import argparse
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 COUNTIES = ["望江县", "长丰县", "琅琊区", "肥西县", "怀远县", "舒城县", "泾县", "歙县", "霍邱县", "寿县",
             "太湖县", "宿松县", "潜山市", "桐城市", "枞阳县", "庐江县", "无为市", "含山县", "和县", "当涂县"]
@@ -84,7 +85,44 @@ def places_yaml() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_bulletin(n: int, root: Path) -> None:
+PHOTO_EVERY = 10         # with photos, one case in ten is a folder with two photos
+PHOTO_SIZE = (1080, 720)  # what a phone photo is after a chat app has passed it on
+
+
+def _photo_bases(count: int = 12) -> list[Any]:
+    """A few drawn scenes (gradients, shapes, grain) that every benchmark photo starts from."""
+    from PIL import Image, ImageDraw, ImageFilter
+    rng = random.Random(11)
+    bases = []
+    w, h = PHOTO_SIZE
+    for _ in range(count):
+        sky = Image.linear_gradient("L").resize((w, h))
+        image = Image.merge("RGB", (sky.point(lambda v: 90 + v // 3), sky.point(lambda v: 140 + v // 4), Image.new("L", (w, h), 200)))
+        draw = ImageDraw.Draw(image)
+        for _ in range(30):
+            x, y = rng.randrange(w), rng.randrange(h)
+            draw.ellipse((x, y, x + rng.randrange(30, 300), y + rng.randrange(30, 200)),
+                         fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+        grain = Image.effect_noise((w, h), 12).convert("RGB")
+        bases.append(Image.blend(image, grain, 0.15).filter(ImageFilter.GaussianBlur(1)))
+    return bases
+
+
+def photo_bytes(bases: list[Any], index: int) -> bytes:
+    """A distinct JPEG for photo `index`: a base scene with a mark of its own."""
+    import io
+    from PIL import ImageDraw
+    image = bases[index % len(bases)].copy()
+    rng = random.Random(index)
+    ImageDraw.Draw(image).rectangle((rng.randrange(900), rng.randrange(600), rng.randrange(900, 1080), rng.randrange(600, 720)),
+                                    fill=(index % 256, (index // 256) % 256, 90))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def write_bulletin(n: int, root: Path, photos: bool = False) -> None:
+    """The bulletin site; with `photos`, one case in PHOTO_EVERY is a folder with two photos beside it."""
     shutil.rmtree(root, ignore_errors=True)
     (root / "content" / "cases").mkdir(parents=True)
     (root / "site.yaml").write_text("title: 基准测试公报\nbase_url: https://bench.example.org/\nper_page: 20\n", "utf-8")
@@ -100,6 +138,16 @@ def write_bulletin(n: int, root: Path) -> None:
                 f"  - {{date: {c['month']}, stage: raised, text: 群众反映{c['thing']}问题}}\n"
                 f"  - {{date: {c['month']}, stage: consulting, text: 召开议事会}}\n"
                 f"source: {{name: 示例来源, url: https://example.org/{c['index']}}}\nslug: {c['slug']}\n---\n{c['body']}")
+        if photos and c["index"] % PHOTO_EVERY == 0:
+            bases = bases if c["index"] else _photo_bases()
+            folder = root / "content" / "cases" / c["slug"]
+            folder.mkdir()
+            for k in (1, 2):
+                (folder / f"photo-{k}.jpg").write_bytes(photo_bytes(bases, c["index"] * 2 + k))
+            text = text.replace("\nslug:", f"\nphotos:\n  - {{file: photo-1.jpg, alt: {c['thing']}现场}}\n"
+                                f"  - {{file: photo-2.jpg, alt: {c['thing']}改造后}}\nslug:", 1)
+            (folder / "index.md").write_text(text, "utf-8")
+            continue
         (root / "content" / "cases" / f"{c['slug']}.md").write_text(text, "utf-8")
 
 
@@ -146,8 +194,9 @@ def main() -> None:
     parser.add_argument("dir", type=Path)
     parser.add_argument("--pelican", type=Path)
     parser.add_argument("--hugo", type=Path)
+    parser.add_argument("--photos", action="store_true", help=f"one case in {PHOTO_EVERY} gets two photos")
     args = parser.parse_args()
-    write_bulletin(args.n, args.dir)
+    write_bulletin(args.n, args.dir, args.photos)
     if args.pelican:
         write_pelican(args.n, args.pelican)
     if args.hugo:

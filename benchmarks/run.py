@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -102,6 +103,7 @@ def tree_rss_kib(root_pid: int) -> int | None:
 
 
 last_peak_at = 0.0   # seconds into the last measured run when its memory peaked
+last_stderr = ""     # what the last measured run printed on stderr (BULLETIN_TIMINGS=1 phases)
 
 
 def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -129,8 +131,9 @@ def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | N
     sampler.join()
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{err.decode(errors='replace')[-2000:]}")
-    global last_peak_at
+    global last_peak_at, last_stderr
     last_peak_at = peak_at[0]
+    last_stderr = err.decode(errors="replace")
     return elapsed, peak / 1024
 
 
@@ -263,6 +266,55 @@ def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[st
     return [(name, walls, mems) for name, (walls, mems) in rows.items()]
 
 
+def _phase(name: str) -> float:
+    """A phase's seconds from the last run's BULLETIN_TIMINGS=1 line ("timings: load 0.07s, media 1.94s, …")."""
+    m = re.search(rf"\b{name} ([0-9.]+)s", last_stderr)
+    return float(m[1]) if m else float("nan")
+
+
+def run_photos(n: int, rounds: int, work: Path) -> None:
+    """The same cases with one in ten a folder of two photos: what processing photos costs
+    cold, and that a warm build after a text edit processes none."""
+    site, out = work / f"bulletin-{n}-photos", work / f"out-{n}-photos"
+    for old in (site, out):
+        set_aside(old)
+    _made.extend([site, out, work / f"out-{n}-photos-cold"])
+    print(f"\n## {n:,} cases, one in {generate.PHOTO_EVERY} with two photos (generating…)", flush=True)
+    generate.write_bulletin(n, site, photos=True)
+    sources = sorted((site / "content" / "cases").glob("*/*.jpg"))
+    source_bytes = sum(p.stat().st_size for p in sources)
+    env = dict(os.environ, BULLETIN_TIMINGS="1")
+    colds, medias, edits, nones, swaps = [], [], [], [], []
+    for round_no in range(rounds):
+        set_aside(site / ".cache")
+        set_aside(out)
+        colds.append(measure(bulletin_command(site, out), env=env)[0])
+        medias.append(_phase("media"))
+        nones.append(measure(bulletin_command(site, out), env=env)[0])
+        edit_body(site / "content" / "cases" / f"case-{(round_no * 10 + 10):06d}" / "index.md", round_no)
+        edits.append(measure(bulletin_command(site, out), env=env)[0])
+        assert _phase("media") < 0.5, last_stderr   # no photo was processed
+        sources[round_no].write_bytes(generate.photo_bytes(generate._photo_bases(), 10**6 + round_no))
+        swaps.append(measure(bulletin_command(site, out), env=env)[0])
+    cold_out = work / f"out-{n}-photos-cold"
+    set_aside(cold_out)
+    measure(bulletin_command(site, cold_out), env=dict(os.environ, BULLETIN_NO_CACHE="1"))
+    identical = tree_digest(out) == tree_digest(cold_out)
+    published = [p for p in (out / "media").iterdir()]
+    published_bytes = sum(p.stat().st_size for p in published)
+    phone_bytes = sum(p.stat().st_size for p in published if p.name.endswith("-480.webp"))
+    med = statistics.median
+    print(f"{len(sources):,} photos of {generate.PHOTO_SIZE[0]}×{generate.PHOTO_SIZE[1]} px, {source_bytes / 2**20:.1f} MiB")
+    print(f"{'bulletin cold, photos processed':32} {med(colds):>11.2f}s   media phase {med(medias):.2f} s = "
+          f"{len(sources) / med(medias):.0f} photos/s ({len(published):,} copies)")
+    print(f"{'bulletin warm, no edit':32} {med(nones):>11.2f}s")
+    print(f"{'bulletin warm, 1 body edit':32} {med(edits):>11.2f}s   (no photo processed)")
+    print(f"{'bulletin warm, 1 photo replaced':32} {med(swaps):>11.2f}s")
+    print(f"bytes: sources {source_bytes / 2**20:.1f} MiB; published copies {published_bytes / 2**20:.1f} MiB; "
+          f"what a phone loads (480 px WebP) {phone_bytes / 2**20:.1f} MiB = {phone_bytes / source_bytes:.0%} of the sources")
+    print(f"warm output byte-identical to a cold build: {'yes' if identical else 'NO'}")
+
+
 def print_table(rows: list[tuple[str, list[float], list[float]]]) -> None:
     medians = {name: (statistics.median(w), statistics.median(m)) for name, w, m in rows}
     cold = medians.get("bulletin cold")
@@ -281,6 +333,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/bulletin-bench"))
     parser.add_argument("--100k", dest="scale", action="store_true", help="one cold build of 100,000 cases")
     parser.add_argument("--keep", action="store_true", help="keep the generated sites and outputs in WORK")
+    parser.add_argument("--no-photos", dest="photos", action="store_false",
+                        help="skip the photo runs (the same cases, one in ten with two photos)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"bulletin benchmark on {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
@@ -307,6 +361,8 @@ def main() -> None:
     try:
         for n in args.cases:
             print_table(run_size(n, args.rounds, args.work, peers))
+            if args.photos:
+                run_photos(n, args.rounds, args.work)
     finally:
         finish(args.keep)
 

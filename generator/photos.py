@@ -18,6 +18,7 @@ WIDTHS = (480, 960, 1600)       # the widths published (never wider than the sou
 COVER = (480, 320)              # the cover of cards, feeds and open data (3:2, cropped)
 MAX_PIXELS = 120_000_000        # a 108-megapixel phone photo passes; a decompression bomb does not
 WEBP_QUALITY = 80
+WEBP_METHOD = 2                 # libwebp's effort 0-6: 2 is a third of 4's time for files about 5% larger
 JPEG_QUALITY = 82
 _GPS_IFD = 0x8825
 _ORIENTATION = 0x0112
@@ -147,13 +148,16 @@ def variants(data: bytes, name: str, widths: tuple[int, ...]) -> dict[str, bytes
     """The published copies of one photo: "480.webp", "480.jpg" … for each width, and "cover.jpg"."""
     image = _upright_srgb(data, name, max(widths[-1], COVER[0]))
     made: dict[str, bytes] = {}
-    for width in widths:
-        height = max(1, round(image.height * width / image.width))
-        copy = image if width == image.width else image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # Largest first, each smaller copy made from the one before: a third of the resizing work
+    # of starting from the source each time, and no visible difference at these ratios.
+    copy = image
+    for width in sorted(widths, reverse=True):
+        if width != copy.width:
+            copy = copy.resize((width, max(1, round(image.height * width / image.width))), Image.Resampling.LANCZOS)
         made[f"{width}.webp"] = _encode(copy, "WEBP")
         made[f"{width}.jpg"] = _encode(copy, "JPEG")
-    made["cover.jpg"] = _encode(ImageOps.fit(image, COVER, Image.Resampling.LANCZOS), "JPEG")
-    return made
+    made["cover.jpg"] = _encode(ImageOps.fit(copy if copy.width >= COVER[0] else image, COVER, Image.Resampling.LANCZOS), "JPEG")
+    return dict(sorted(made.items()))
 
 
 def whole(data: bytes, name: str, kind: str) -> bytes:
@@ -165,7 +169,7 @@ def whole(data: bytes, name: str, kind: str) -> bytes:
 def _encode(image: Image.Image, kind: str) -> bytes:
     out = io.BytesIO()
     if kind == "WEBP":
-        image.save(out, "WEBP", quality=WEBP_QUALITY, method=4)
+        image.save(out, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     elif kind == "PNG":
         image.save(out, "PNG", optimize=True)
     else:
