@@ -118,11 +118,11 @@ def test_body_only_edits_reuse_recorded_keys_and_equal_a_cold_build(site_copy: P
         assert tree_hash(out) == tree_hash(cold), f"after editing {rel}"
         return err.split("rendering: ", 1)[1].splitlines()[0] if "rendering: " in err else ""
 
-    rendered = append_to_body(1, "content/cases/liangquan-bridge.md", "\n补充一段新的说明。\n")
+    rendered = append_to_body(1, "content/cases/liangquan-bridge/index.md", "\n补充一段新的说明。\n")
     kinds = dict(part.split(" ") for part in rendered.split(", "))
     assert kinds.get("case") == "1" and set(kinds) <= {"case", "feed"}, rendered
     append_to_body(2, "content/pages/about.md", "\n页面正文的补充。\n")
-    append_to_body(3, "content/cases/miaonan-canal.md", "\n又一段。\n")
+    append_to_body(3, "content/cases/miaonan-canal/index.md", "\n又一段。\n")
     append_to_body(4, "content/reports/2022-01-10-xieshang-xiachen-xiangzhen.md", "\n另见[南干渠](case:miaonan-canal)。\n")
     append_to_body(5, "content/cases/huayang-convener.md", "\n最后一段。\n")
 
