@@ -35,7 +35,15 @@ def cases_of(out: Path) -> list[dict[str, object]]:
     records = json.loads((out / "data/cases.json").read_text(encoding="utf-8"))["cases"]
     for record in records:
         record.pop("reports")      # reports are not cases; an empty site has none
+        record.pop("photos")       # photos are files beside a case, which a spreadsheet cannot carry
+        record.pop("cover")
     return records
+
+
+def without_photo_columns(data: bytes) -> list[list[str]]:
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    keep = [i for i, name in enumerate(rows[0]) if name not in ("photos", "cover")]
+    return [[row[i] for i in keep] for row in rows]
 
 
 def test_export_writes_the_sites_cases_csv(site_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -68,7 +76,8 @@ def test_round_trip_through_an_empty_site_gives_the_same_cases(site_copy: Path, 
     code, _, err = run(["build", str(empty), "-o", str(tmp_path / "after"), "--jobs", "1"], capsys)
     assert code == 0, err
     assert cases_of(tmp_path / "after") == before
-    assert (tmp_path / "after/data/cases.csv").read_bytes() == (tmp_path / "cases.csv").read_bytes()
+    assert without_photo_columns((tmp_path / "after/data/cases.csv").read_bytes()) == \
+        without_photo_columns((tmp_path / "cases.csv").read_bytes())
 
 
 def test_every_bad_row_is_reported_and_nothing_is_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
