@@ -47,9 +47,10 @@ from urllib.parse import quote, urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator import pipeline, writer
-from generator.config import BuildOptions
-from generator.outputs import searchindex
+from generator.build import pipeline
+from generator.build import writer
+from generator.source.config import BuildOptions
+from generator.build import searchindex
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -10,9 +10,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import __version__
-from .config import BuildOptions, load_config, today_for
-from .errors import Problems, SiteError
+from generator import __version__
+from generator.source.config import BuildOptions, load_config, today_for
+from generator.core.errors import Problems, SiteError
 
 
 class UsageError(Exception):
@@ -116,7 +116,7 @@ def _site_dir(value: str) -> Path:
 
 
 def _options(site: Path, args: argparse.Namespace) -> BuildOptions:
-    from .pipeline import default_jobs
+    from generator.build.pipeline import default_jobs
     jobs = args.jobs if getattr(args, "jobs", None) is not None else default_jobs()
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -134,7 +134,7 @@ def out_dir_for(site: Path, out: str | None) -> Path:
     A build replaces OUT as a whole, so OUT may not be or hold SITE, lie in its sources, cache
     or bulletin's own files, nor be a folder of other files (one with no index.html of a build).
     """
-    from .theme import builtin_theme_dir
+    from generator.render.theme import builtin_theme_dir
     out_dir = (Path(out) if out else site / "output").resolve()
     if out_dir == site or site.is_relative_to(out_dir):
         raise UsageError(f"output folder {out_dir} would replace the site folder itself; choose another -o")
@@ -171,7 +171,7 @@ def _progress_line():  # type: ignore[no-untyped-def]
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
-        from .pipeline import build
+        from generator.build.pipeline import build
         site = _site_dir(args.site)
         out_dir = out_dir_for(site, args.out)
         opts = _options(site, args)
@@ -188,13 +188,13 @@ def _run(args: argparse.Namespace) -> int:
             print(f"built {report.pages} files ({report.written} written, {report.unchanged} unchanged) in {report.seconds:.2f} s → {shown}")
         return 0
     if args.command == "serve":
-        from .server import serve
+        from generator.preview.server import serve
         site = _site_dir(args.site)
         if not 0 <= args.port <= 65535:
             raise UsageError("--port must be between 0 and 65535")
         return serve(site, out_dir_for(site, None), _options(site, args), args.host, args.port, args.debug)
     if args.command == "check":
-        from .pipeline import check
+        from generator.build.pipeline import check
         site = _site_dir(args.site)
         args.jobs = None
         exceptions: list[str] = []
@@ -206,14 +206,14 @@ def _run(args: argparse.Namespace) -> int:
         print("OK")
         return 0
     if args.command == "new":
-        from .scaffold import new_case
+        from generator.editing.scaffold import new_case
         site = _site_dir(args.site)
         config = load_config(site, Problems())
         path = new_case(site, args.title, args.township, args.topic, today_for(config.tz))
         print(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
         return 0
     if args.command == "init":
-        from .scaffold import init_site
+        from generator.editing.scaffold import init_site
         target = Path(args.dir).resolve()
         if target.exists() and (not target.is_dir() or any(target.iterdir())):
             raise UsageError(f"{args.dir} exists and is not an empty folder")
@@ -228,7 +228,7 @@ def _run(args: argparse.Namespace) -> int:
 def _run_editing(args: argparse.Namespace) -> int:
     """The editors' bulk commands: advance, import, export."""
     if args.command == "advance":
-        from .advance import advance
+        from generator.editing.advance import advance
         site = _site_dir(args.site) if args.site else None
         changes = advance([Path(f) for f in args.files], args.to, args.date, args.note, args.follow_up, site)
         for change in changes:
@@ -237,14 +237,14 @@ def _run_editing(args: argparse.Namespace) -> int:
     site = _site_dir(args.site)
     zh = load_config(site, Problems()).language != "en"
     if args.command == "import":
-        from .csvimport import import_csv
+        from generator.editing.csvimport import import_csv
         created = import_csv(Path(args.csv), site, args.csv)
         for rel in created:
             print(rel)
         print(f"已创建 {len(created)} 个案例文件" if zh else f"created {len(created)} case files", file=sys.stderr)
         return 0
-    from .advance import write_atomic
-    from .csvimport import export_csv
+    from generator.editing.advance import write_atomic
+    from generator.editing.csvimport import export_csv
     data = export_csv(site, _options(site, argparse.Namespace(drafts=False, jobs=1)))
     if args.out and args.out != "-":
         target = Path(args.out)

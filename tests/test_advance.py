@@ -9,10 +9,10 @@ from conftest import REPO, case_text, make_site, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.advance import advance_text, yaml_scalar
-from generator.content import Context, parse_document
-from generator.model import Case
-from generator.yamlsrc import load_yaml
+from generator.editing.advance import advance_text, yaml_scalar
+from generator.source.content import Context, parse_document
+from generator.source.model import Case
+from generator.core.yamlsrc import load_yaml
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 
@@ -44,10 +44,10 @@ def test_advance_edits_only_status_and_timeline(name: str, tmp_path: Path, capsy
 
 
 def test_golden_results_are_valid_cases_one_entry_longer(tmp_path: Path) -> None:
-    from generator.config import load_config
-    from generator.errors import Problems
-    from generator.places import load_places
-    from generator.topics import load_topics
+    from generator.source.config import load_config
+    from generator.core.errors import Problems
+    from generator.source.places import load_places
+    from generator.source.topics import load_topics
     root = site_with(tmp_path, {})
     problems = Problems()
     context = Context(load_config(root, problems), load_places(root, problems), load_topics(root, problems))

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import case_text, make_site, run, tree_hash
-from generator import cache, pipeline
+from generator.build import cache
+from generator.build import pipeline
 
 
 def forget_this_process() -> None:
@@ -132,7 +133,7 @@ def test_decoded_dates_keep_the_zone_object_parsing_gave() -> None:
     a fixed offset stays a fixed offset."""
     import datetime as dt
     from zoneinfo import ZoneInfo
-    from generator.dates import When, parse_when
+    from generator.core.dates import When, parse_when
     shanghai = ZoneInfo("Asia/Shanghai")
     for value in ("2021-06-20", "2021-06-20 08:30", "2021-06-20T08:30:00+02:00"):
         parsed = parse_when(value, shanghai)
@@ -147,7 +148,7 @@ def test_decoded_dates_keep_the_zone_object_parsing_gave() -> None:
 
 def test_temporaries_of_killed_builds_are_swept_and_live_ones_kept(tmp_path: Path) -> None:
     import subprocess
-    from generator.cache import sweep_litter
+    from generator.build.cache import sweep_litter
     gone = subprocess.Popen(["true"])
     gone.wait()
     cache = tmp_path / ".cache"

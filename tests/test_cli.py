@@ -156,8 +156,8 @@ def test_console_script() -> None:
 def test_a_template_python_cannot_compile_does_not_stop_a_build_that_never_uses_it(tmp_path: Path) -> None:
     """Cold builds compile every template of the theme ahead (theme.precompile); one that even
     Python's compiler refuses (21 nested loops) is left to the pages that use it: none here."""
-    from generator.errors import Problems
-    from generator.theme import load_theme, precompile
+    from generator.core.errors import Problems
+    from generator.render.theme import load_theme, precompile
     site = tmp_path / "site"
     (site / "templates").mkdir(parents=True)
     (site / "templates" / "unused.html").write_text("{% for a in x %}" * 21 + "x" + "{% endfor %}" * 21, "utf-8")

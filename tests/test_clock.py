@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import REPO, case_text, make_site, run, tree_hash
 
-from generator import pipeline
-from generator.config import BuildOptions, today_for
+from generator.build import pipeline
+from generator.source.config import BuildOptions, today_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Attribute calls that read the machine's local clock or zone.

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import make_site
 
-from generator.config import STAGE_KEYS, SiteConfig, load_config, today_for
-from generator.errors import Problems
+from generator.source.config import STAGE_KEYS, SiteConfig, load_config, today_for
+from generator.core.errors import Problems
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 

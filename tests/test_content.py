@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from conftest import make_site
 
-from generator.config import load_config
-from generator.content import Context, discover, parse_document
-from generator.errors import Problem, Problems
-from generator.model import Case, Page, Report
-from generator.places import load_places
-from generator.topics import load_topics
+from generator.source.config import load_config
+from generator.source.content import Context, discover, parse_document
+from generator.core.errors import Problem, Problems
+from generator.source.model import Case, Page, Report
+from generator.source.places import load_places
+from generator.source.topics import load_topics
 
 
 @pytest.fixture
@@ -350,7 +350,7 @@ ODD_VALUES = ["", "~", "[]", "{}", "[[]]", "[{}]", "[~]", "0", "-1", "1.5", ".in
 
 @pytest.mark.parametrize("value", ODD_VALUES)
 def test_odd_values_in_any_field_are_problems_never_crashes(ctx: Context, value: str) -> None:
-    from generator.content import CASE_KEYS, PAGE_KEYS, REPORT_KNOWN
+    from generator.source.content import CASE_KEYS, PAGE_KEYS, REPORT_KNOWN
     for kind, keys in (("cases", CASE_KEYS), ("reports", REPORT_KNOWN), ("pages", PAGE_KEYS)):
         for key in keys:
             text = case_file(f"{key}: {value}") if kind == "cases" else \

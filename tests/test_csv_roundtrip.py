@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import make_site, run
 
-from generator.outputs.export import CSV_COLUMNS
+from generator.render.export import CSV_COLUMNS
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 

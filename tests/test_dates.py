@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.dates import DateError, When, date_from_filename, parse_when
+from generator.core.dates import DateError, When, date_from_filename, parse_when
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

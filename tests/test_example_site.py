@@ -133,10 +133,10 @@ def main_text(doc: Node) -> str:
 # -- every path of CONTRACT §4 -------------------------------------------------------------------
 
 def contract_paths(out: Path, data: dict) -> list[str]:
-    from generator.config import STAGE_KEYS
-    from generator.errors import Problems
-    from generator.places import load_places
-    from generator.topics import load_topics
+    from generator.source.config import STAGE_KEYS
+    from generator.core.errors import Problems
+    from generator.source.places import load_places
+    from generator.source.topics import load_topics
     places = load_places(REPO, Problems())
     topics = load_topics(REPO, Problems())
     paths = ["index.html", "404.html", "townships/index.html", "topics/index.html", "reports/index.html",
@@ -221,8 +221,8 @@ def test_case_page(example_out: Path, data: dict) -> None:
 
 
 def test_township_tree_lists_counties_and_townships(example_out: Path) -> None:
-    from generator.errors import Problems
-    from generator.places import load_places
+    from generator.core.errors import Problems
+    from generator.source.places import load_places
     places = load_places(REPO, Problems())
     doc = page(example_out, "townships/index.html")
     text = main_text(doc)

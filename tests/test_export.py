@@ -107,7 +107,7 @@ def test_csv_quoting_round_trips(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @pytest.fixture
 def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The slugs of the open-data records made, in order."""
-    from generator.outputs import export
+    from generator.render import export
     slugs: list[str] = []
     real = export.case_record
 
@@ -131,7 +131,7 @@ def test_kept_records_are_reused_and_only_an_edited_case_is_made_again(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], made: list[str]) -> None:
     """The records a build makes wait on disk (cache.RecordCache), not in memory, and the
     next build reads them back: open data equal to a cold build's."""
-    from generator import cache
+    from generator.build import cache
     site = make_site(tmp_path / "site", {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}")
                                          for i in range(4)})
     out = tmp_path / "out"

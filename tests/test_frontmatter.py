@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.frontmatter import FrontMatterError, decode, split
+from generator.core.frontmatter import FrontMatterError, decode, split
 
 
 def test_split_keeps_file_lines() -> None:

@@ -14,12 +14,12 @@ import jsonschema
 import pytest
 from conftest import REPO, make_site, run
 
-from generator.config import BuildOptions
-from generator.dates import When, parse_when
-from generator.lifecycle import LoopFigures, Tracker, case_loop, figures
-from generator.model import Case, TimelineEntry
-from generator.outputs.schema import FIELDS
-from generator.pipeline import build
+from generator.source.config import BuildOptions
+from generator.core.dates import When, parse_when
+from generator.site.lifecycle import LoopFigures, Tracker, case_loop, figures
+from generator.source.model import Case, TimelineEntry
+from generator.render.dataschema import FIELDS
+from generator.build.pipeline import build
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 
@@ -355,8 +355,8 @@ def test_an_english_site_speaks_english(tmp_path: Path) -> None:
 def test_a_stage_tracker_included_for_several_cases_shows_each_cases_own_dates() -> None:
     """The tracker partial asks for the dates of the `case` it is given (stage_dates), so a theme
     may include it for every case of a list, not only on the case's own page."""
-    from generator.pipeline import load_site
-    from generator.render import Renderer
+    from generator.build.pipeline import load_site
+    from generator.render.renderer import Renderer
     site, theme, _ = load_site(REPO, BuildOptions(use_cache=False), save_cache=False)
     cases = [c for c in site.cases if c.timeline][:6]
     assert len({tuple(e.when.iso() for e in c.timeline) for c in cases}) > 1

@@ -5,8 +5,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from generator.markup import plain_text, render_body, resolve_links
-from generator.sanitize import clean
+from generator.render.markup import plain_text, render_body, resolve_links
+from generator.core.sanitize import clean
 
 
 class Tags(HTMLParser):

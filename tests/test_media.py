@@ -11,7 +11,7 @@ import pytest
 from conftest import case_text, make_site, run, tree_hash
 from PIL import Image
 
-from generator import photos
+from generator.build import photos
 
 GPS_IFD = 0x8825
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from conftest import MINI_PLACES, make_site
 
-from generator.errors import Problems
-from generator.places import PlaceTree, load_places, township_problem
+from generator.core.errors import Problems
+from generator.source.places import PlaceTree, load_places, township_problem
 
 REPEATED = """\
 - name: 安徽省

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from conftest import case_text, make_site, run, tree_hash
-from generator import pipeline, prestat
-from generator.cache import PageManifest
-from generator.config import BuildOptions
-from generator.content import discover_with_stats
+from generator.build import pipeline
+from generator.build import prestat
+from generator.build.cache import PageManifest
+from generator.source.config import BuildOptions
+from generator.source.content import discover_with_stats
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 

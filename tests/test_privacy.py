@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import case_text, make_site, run, tree_hash
-from generator import privacy
+from generator.source import privacy
 
 PHONE = "13812345678"
 ID_NUMBER = "11010519491231002X"          # a well-known specimen with a valid check digit

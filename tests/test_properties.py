@@ -20,14 +20,15 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import REPO, case_text, make_site, tree_hash
-from generator import markup as markup_module, sanitize
-from generator.config import load_config
-from generator.content import CASE_KEYS, Context, parse_document
-from generator.errors import Problems
-from generator.markup import render_body
-from generator.places import load_places
-from generator.slugs import MAX_SLUG, SLUG_RE, slugify
-from generator.topics import load_topics
+from generator.render import markup as markup_module
+from generator.core import sanitize
+from generator.source.config import load_config
+from generator.source.content import CASE_KEYS, Context, parse_document
+from generator.core.errors import Problems
+from generator.render.markup import render_body
+from generator.source.places import load_places
+from generator.core.slugs import MAX_SLUG, SLUG_RE, slugify
+from generator.source.topics import load_topics
 
 FAST = settings(max_examples=400, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 SLOW = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))

@@ -12,8 +12,8 @@ from conftest import case_text, make_site, run, tree_hash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.outputs import searchbuild
-from generator.outputs import searchindex as si
+from generator.render import searchbuild
+from generator.build import searchindex as si
 
 CJK = "南干渠桥梁妈妈班卫生室支渠弹性工作凉泉乡庙南社区𠀀𪚥〇豈"
 
@@ -172,8 +172,8 @@ def test_numpy_build_equals_the_plain_python_build(texts: list[str]) -> None:
 def test_numpy_build_of_a_real_site_equals_the_plain_python_build(example_out: Path) -> None:
     from conftest import REPO
 
-    from generator.config import BuildOptions
-    from generator.pipeline import load_site
+    from generator.source.config import BuildOptions
+    from generator.build.pipeline import load_site
     site = load_site(REPO, BuildOptions(), save_cache=False)[0]
     recs, texts = si.records(site), si.Texts(site)
     files: dict[str, bytes] = {}

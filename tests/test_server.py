@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, case_text, make_site, run, tree_hash
 
-from generator.config import BuildOptions
-from generator.server import EVENTS_PATH, HTTPStatus, LiveState, Preview, inject, resolve
+from generator.source.config import BuildOptions
+from generator.preview.server import EVENTS_PATH, HTTPStatus, LiveState, Preview, inject, resolve
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 
@@ -179,7 +179,8 @@ def test_a_hand_edit_of_out_is_repaired_once_the_preview_is_idle(live: tuple[Pre
     """Rebuilds under serve trust OUT to hold what they wrote (session.Session); the check
     made when the preview is idle finds a hand edit, and a rebuild puts the page back."""
     preview, lines = live
-    from generator import pipeline, writer
+    from generator.build import pipeline
+    from generator.build import writer
     spare = pipeline.spare_dir(site, site / "output")
     deadline = time.monotonic() + 20
     while writer._read_state(spare.with_name(spare.name + ".state"), site / "output") is None:

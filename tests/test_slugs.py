@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.slugs import MAX_SLUG, is_valid_slug, slugify
+from generator.core.slugs import MAX_SLUG, is_valid_slug, slugify
 
 
 @pytest.mark.parametrize(("text", "slug"), [

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import case_text, make_site, run
 
-from generator.config import BuildOptions
-from generator.outputs import stats
-from generator.pipeline import load_site
-from generator.taxonomy import build_index
+from generator.source.config import BuildOptions
+from generator.render import stats
+from generator.build.pipeline import load_site
+from generator.site.taxonomy import build_index
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 

@@ -81,9 +81,9 @@ def test_links_are_not_checked_twice_when_a_file_is_broken(tmp_path: Path, capsy
 def test_index_orders_and_relates(tmp_path: Path) -> None:
     import datetime as dt
 
-    from generator.config import BuildOptions
-    from generator.pipeline import load_site
-    from generator.taxonomy import build_index
+    from generator.source.config import BuildOptions
+    from generator.build.pipeline import load_site
+    from generator.site.taxonomy import build_index
     site_dir = make_site(tmp_path / "site", {
         "content/cases/a.md": case_text(slug="a", date="2021-06-20"),
         "content/cases/b.md": case_text(slug="b", date="2021-06-20"),
@@ -107,7 +107,7 @@ def test_index_orders_and_relates(tmp_path: Path) -> None:
 
 def test_pager_shows_first_last_and_two_either_side_with_one_gap_mark_each_side() -> None:
     """render.pager against the rule written out page by page (what the template once did)."""
-    from generator.render import pager
+    from generator.render.renderer import pager
     for pages in range(1, 30):
         for page in range(1, pages + 1):
             expected: list[tuple[int | None, str | None]] = []

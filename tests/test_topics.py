@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from conftest import make_site
 
-from generator.errors import Problems
-from generator.topics import Topic, load_topics
+from generator.core.errors import Problems
+from generator.source.topics import Topic, load_topics
 
 
 def topics_of(tmp_path: Path, text: str | bytes, lang: str = "zh-CN") -> tuple[tuple[Topic, ...], Problems]:

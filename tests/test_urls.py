@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import urls
+from generator.core import urls
 
 
 def test_url_shapes() -> None:

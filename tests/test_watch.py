@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.watch import Changes, Watcher, is_source
+from generator.preview.watch import Changes, Watcher, is_source
 
 
 @pytest.mark.parametrize("rel", [

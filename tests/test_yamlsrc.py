@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.yamlsrc import YamlError, YList, YMap, load_yaml
+from generator.core.yamlsrc import YamlError, YList, YMap, load_yaml
 
 
 def error_of(text: str, offset: int = 0) -> YamlError:

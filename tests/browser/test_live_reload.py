@@ -9,8 +9,8 @@ import pytest
 from conftest import case_text, make_site  # tests/conftest.py (this folder's is the package's browser.conftest)
 from playwright.sync_api import Browser, Page, expect
 
-from generator.config import BuildOptions
-from generator.server import Preview
+from generator.source.config import BuildOptions
+from generator.preview.server import Preview
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import Problems
-from generator.render import pager as make_pager
-from generator.theme import load_theme, make_environment
+from generator.core.errors import Problems
+from generator.render.renderer import pager as make_pager
+from generator.render.theme import load_theme, make_environment
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,144 @@
+"""Render keys: for every job, a hash of everything its output depends on. Pure.
+
+A page whose key is the one recorded for the file now in OUT is not rendered
+again. The rule that keeps this correct: a job's key covers every value its
+template context can reach. `global_key` covers what every page can reach (the
+common context in render.py: config, places, topics, stage counts, plain pages,
+theme, code, today); the per-job parts below mirror the `_ctx_*` builders. A
+new context value must be added here too — tests compare warm builds with cold
+ones after many kinds of edits.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable
+
+from generator.build.cache import code_fingerprint
+from generator.source.model import Case, Site
+from generator.site.taxonomy import Index
+
+Job = tuple[str, ...]
+
+
+def _h(parts: Iterable[str]) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+class Keys:
+    """Computes keys for the jobs of one build; group hashes are computed once."""
+
+    def __init__(self, site: Site, index: Index, theme_fingerprint: str, per_page: int) -> None:
+        self.site, self.index, self.per = site, index, per_page
+        cases = site.cases
+        stage_counts = [f"{k}={len(v)}" for k, v in sorted(index.by_stage.items())]
+        self.global_key = _h([
+            code_fingerprint(), theme_fingerprint, repr(site.config), repr(site.places.places), repr(site.topics),
+            site.base_url, site.today_iso, str(len(cases)), *stage_counts,
+            *(f"{p.slug}:{p.title}" for p in site.pages)])
+        self.all_cards = _h([self.global_key] + [c.card for c in cases] + [r.card for r in site.reports])
+        self._group: dict[tuple[str, str], str] = {}
+
+    def case_signature(self) -> str:
+        """Everything a case page's key reads besides the case's own digest: the global key,
+        every case's card in site order (which fixes the lists related cases come from) and
+        the reports. When it equals the last build's, a case page whose digest did not
+        change has the key it had then."""
+        return _h([self.global_key] + [f"{c.slug}\x1e{c.card}" for c in self.site.cases]
+                  + [f"{r.slug}\x1e{r.card}\x1e{r.digest}" for r in self.site.reports])
+
+    def unchanged_since(self, job: Job, edited: dict[str, Case]) -> bool:
+        """True when `job`'s key must equal the one recorded by a build whose case_signature()
+        was this build's, given the cases whose digest changed since (`edited`, by slug).
+
+        With the signature equal, the cards, the lists and the reports are as they were:
+        only the keys that read case digests can differ (below in key(): a case page reads
+        its own, a feed with bodies its entries'), and a plain page's key reads its own digest.
+        """
+        kind = job[0]
+        if kind == "page":
+            return False
+        if kind == "case":
+            return job[1] not in edited
+        if kind == "feed":
+            scope = job[1]
+            if scope == "site":
+                return not edited
+            if scope == "township":
+                return all(case.township != job[2] for case in edited.values())
+            if scope == "topic":
+                return all(job[2] not in case.topics for case in edited.values())
+        return True   # stage feeds read cards only
+
+    def group(self, kind: str, name: str, slugs: tuple[str, ...]) -> str:
+        """Hash of the cards of every case in one list (a township, topic or stage)."""
+        key = (kind, name)
+        if key not in self._group:
+            cards = self.index.case_by_slug
+            self._group[key] = _h([kind, name] + [cards[s].card for s in slugs])
+        return self._group[key]
+
+    def loop_group(self, kind: str, name: str, slugs: tuple[str, ...]) -> str:
+        """Hash of the loop fields of every case in one list (for figures over the whole list)."""
+        key = ("loop-" + kind, name)
+        if key not in self._group:
+            cases = self.index.case_by_slug
+            self._group[key] = _h([kind, name] + [cases[s].loop for s in slugs])
+        return self._group[key]
+
+    def feed_entries(self, slugs: tuple[str, ...]) -> str:
+        cases = self.index.case_by_slug
+        return _h([cases[s].digest for s in slugs[: self.site.config.feed_limit]] + [str(len(slugs))])
+
+    def key(self, job: Job) -> str:
+        kind = job[0]
+        index = self.index
+        parts = [self.global_key, *job]
+        if kind == "case":
+            case = index.case_by_slug[job[1]]
+            parts += [case.digest] + [r.card for r in index.related(case)]
+            parts += [index.report_by_slug[s].card for s in index.reports_by_case.get(case.slug, ())]
+        elif kind in ("township", "topic", "stage"):
+            # A list page shows its own page of cards, the pager (the list's length) and, for
+            # townships and topics, figures over the whole list that only loop fields change.
+            slugs = {"township": index.by_township, "topic": index.by_topic, "stage": index.by_stage}[kind].get(job[1], ())
+            page = int(job[2])
+            cases = index.case_by_slug
+            parts.append(str(len(slugs)))
+            parts += [cases[s].card for s in slugs[(page - 1) * self.per: page * self.per]]
+            if kind != "stage":
+                parts.append(self.loop_group(kind, job[1], slugs))
+        elif kind == "feed":
+            slugs = self._feed_slugs(job)
+            if job[1] in ("stage", "township_stage"):
+                # Notices without bodies (outputs/feeds.py), ordered by when each case entered
+                # the stage: any card in the list can change them, no body can.
+                parts.append(self.group("stage-feed", "/".join(job[1:]), slugs))
+            else:
+                parts.append(self.feed_entries(slugs))
+        elif kind == "report":
+            report = index.report_by_slug[job[1]]
+            parts.append(report.digest)
+            parts += [c.card for s in report.cases if (c := index.case_by_slug.get(s)) is not None]
+            parts += [c.card for k, s, _ in report.links if k == "case" and (c := index.case_by_slug.get(s)) is not None]
+        elif kind == "reports":
+            parts += [r.card for r in self.site.reports]
+        elif kind == "page":
+            parts.append(index.page_by_slug[job[1]].digest)
+        elif kind in ("404", "robots", "search", "schema", "data_readme"):
+            pass  # the global key covers them
+        else:  # home, townships, topics, stages, stats, overdue, sitemap, json, csv and anything new
+            parts.append(self.all_cards)
+        return _h(parts)
+
+    def _feed_slugs(self, job: Job) -> tuple[str, ...]:
+        scope = job[1]
+        index = self.index
+        if scope == "township":
+            return index.by_township.get(job[2], ())
+        if scope == "topic":
+            return index.by_topic.get(job[2], ())
+        if scope == "stage":
+            return index.by_stage.get(job[2], ())
+        if scope == "township_stage":
+            return tuple(s for s in index.by_township.get(job[2], ()) if index.case_by_slug[s].status == job[3])
+        return tuple(c.slug for c in self.site.cases)

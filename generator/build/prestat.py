@@ -1,0 +1,111 @@
+"""Stat the content files and OUT's files in a forked helper while the build reads its caches.
+
+A warm build must look at every content file (was it edited?) and every file of OUT it
+means to keep (was it edited by hand?): at 10,000 cases, 23,000 stat calls and 70 ms of
+waiting on the kernel, with the second core idle meanwhile. A forked child makes those
+calls while this process unpacks the document cache, and hands back the listing and the
+output files whose size or mtime differ from what the page manifest recorded. Whenever the
+helper cannot answer, the build makes the calls itself: the result is the same either way.
+"""
+from __future__ import annotations
+
+import marshal
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from generator.build.cache import differing_files
+from generator.source.content import Listing, discover_with_stats
+
+
+class Prestat:
+    def __init__(self, site_dir: Path, out_dir: Path, manifest_path: Path) -> None:
+        self._pid = 0
+        self._read_fd = -1
+        # Forking copies only this thread; with others running (serve) a lock could be held.
+        if not hasattr(os, "fork") or threading.active_count() > 1:
+            return
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return
+        if pid == 0:   # the helper: answer, then leave without running any cleanup of the parent's
+            status = 1
+            try:
+                os.close(read_fd)
+                _answer(site_dir, out_dir, manifest_path, write_fd)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self._pid, self._read_fd = pid, read_fd
+
+    def _receive(self) -> Any:
+        """The helper's next message, or None once it cannot answer (then never again)."""
+        if not self._pid:
+            return None
+        try:
+            size = int.from_bytes(self._read_exactly(8), "little")
+            return marshal.loads(self._read_exactly(size))
+        except (OSError, EOFError, ValueError, TypeError):
+            self.close()
+            return None
+
+    def _read_exactly(self, size: int) -> bytes:
+        chunks, left = [], size
+        while left:
+            chunk = os.read(self._read_fd, min(left, 1 << 20))
+            if not chunk:
+                raise EOFError("the helper ended early")
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def listing(self, outside: list[str]) -> Listing | None:
+        """discover_with_stats(SITE, outside), or None when the helper could not tell."""
+        answer = self._receive()
+        if answer is None:
+            return None
+        listing, found_outside = answer
+        outside.extend(found_outside)
+        return [tuple(row) for row in listing]  # type: ignore[misc]
+
+    def out_differs(self) -> set[str] | None:
+        """OUT's files whose size or mtime differ from the manifest's record (or are gone);
+        asked after listing()."""
+        answer = self._receive()
+        return None if answer is None else set(answer)
+
+    def close(self) -> None:
+        """Wait for the helper (never leave a child behind)."""
+        if self._pid:
+            os.close(self._read_fd)
+            try:
+                os.waitpid(self._pid, 0)
+            except OSError:
+                pass
+            self._pid = 0
+
+
+def _answer(site_dir: Path, out_dir: Path, manifest_path: Path, write_fd: int) -> None:
+    """In the helper: the content listing first (the build needs it first), then OUT's check."""
+    outside: list[str] = []
+    _send(write_fd, (discover_with_stats(site_dir, outside), outside))
+    try:
+        recorded: Any = marshal.loads(manifest_path.read_bytes()).get("stats", {})
+    except (OSError, EOFError, ValueError, TypeError, AttributeError):
+        recorded = {}
+    differ = differing_files(out_dir, recorded)
+    _send(write_fd, differ)
+    os.close(write_fd)
+
+
+def _send(write_fd: int, value: Any) -> None:
+    data = marshal.dumps(value)
+    view = memoryview(len(data).to_bytes(8, "little") + data)
+    while view:
+        view = view[os.write(write_fd, view):]

@@ -1,0 +1,1 @@
+"""Commands that write content for editors: new, init, advance, import and export."""

@@ -1,1 +1,0 @@
-"""Producers of non-page outputs: feeds, sitemap/robots, open data. Pure."""

@@ -1,0 +1,226 @@
+"""Markdown bodies to safe HTML, and per-page resolution of internal links. Pure.
+
+Configured Markdown instances are kept per process and `reset()` between
+documents (building one costs about as much as converting a short document).
+"""
+from __future__ import annotations
+
+import html
+import importlib
+import re
+import signal
+import threading
+from collections.abc import Callable
+
+from xml.etree.ElementTree import Element
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+
+from generator.core.sanitize import clean
+
+# Only what bulletin content uses (measured per document on the benchmark corpus, CPU time:
+# bare 0.34 ms; "extra" +0.11 ms, of which def_list, abbr, attr_list and md_in_html are
+# +0.08 ms and unused; "toc" +0.10 ms, replaced by the heading ids below at a tenth of that).
+EXTENSIONS = ["tables", "fenced_code", "footnotes", "sane_lists"]
+# Made from their classes, imported when first needed: a name makes Python-Markdown look
+# through every installed package's entry points, and fenced_code imports Pygments (when
+# installed) for codehilite: each about 10 ms of a build that renders one body.
+_EXTENSION_CLASSES = {"tables": "tables:TableExtension", "fenced_code": "fenced_code:FencedCodeExtension",
+                      "footnotes": "footnotes:FootnoteExtension", "sane_lists": "sane_lists:SaneListExtension"}
+
+# Python-Markdown tries every inline pattern on every piece of text, and every block
+# processor on every block, whether the body could match it or not. A body without the
+# character a construct starts with cannot contain it, so it is converted by an instance
+# without that construct: the same HTML, 40% less time on the benchmark corpus (tests
+# compare both ways on many bodies).
+_EXTENSION_NEEDS = {"tables": ("|",), "fenced_code": ("```", "~~~"), "footnotes": ("[^",)}
+_INLINE_NEEDS = {
+    "backtick": ("`",), "escape": ("\\",), "footnote": ("[^",), "entity": ("&",),
+    "reference": ("[",), "link": ("[",), "short_reference": ("[",),
+    "image_link": ("![",), "image_reference": ("![",), "short_image_ref": ("![",),
+    "autolink": ("<",), "automail": ("<",), "html": ("<",),
+    "em_strong": ("*", "_"), "em_strong2": ("_",), "not_strong": ("*", "_"),
+    # (tabs become spaces and "\r" newlines before inline patterns run; see also _markdown)
+    "linebreak": (" \n", "\t\n", "\r"),
+}
+_instances: dict[tuple[tuple[str, ...], tuple[str, ...]], markdown.Markdown] = {}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_STASH = re.compile("\x02wzxhzdk:\\d+\x03")
+
+
+class _HeadingIds(Treeprocessor):
+    """Give each heading an id from its text, Chinese kept (`## 一、基本情况` → `id="一基本情况"`),
+    made unique with _1, _2 … like Python-Markdown's toc extension, in linear time."""
+
+    def run(self, root: Element) -> None:
+        used: set[str] = set()
+        for element in root.iter():
+            if element.tag in _HEADINGS and "id" not in element.attrib:
+                text = html.unescape(_STASH.sub("", "".join(element.itertext())))
+                base = slugify_unicode(text, "-") or "section"
+                ident, n = base, 0
+                while ident in used:
+                    n += 1
+                    ident = f"{base}_{n}"
+                used.add(ident)
+                element.set("id", ident)
+
+
+class _HeadingIdExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        md.treeprocessors.register(_HeadingIds(md), "heading_ids", 5)
+
+
+_INTERNAL = re.compile(r'(href|src)="(case|report|page):([^"#]*)(#[^"]*)?"')
+_ROOT_ABSOLUTE = re.compile(r'(href|src)="/(?!/)([^"]*)"')
+_TAG = re.compile(r"<[^>]+>")
+
+
+_NEEDLES = tuple(sorted({n for needs in (*_EXTENSION_NEEDS.values(), *_INLINE_NEEDS.values()) for n in needs}))
+_by_needles: dict[tuple[tuple[str, ...], bool], markdown.Markdown] = {}
+
+
+def _markdown(text: str) -> markdown.Markdown:
+    """The instance for this body: only the extensions and inline patterns it can use.
+    Looked up by which of the few strings those need the body holds (one pass over them)."""
+    present = tuple(n for n in _NEEDLES if n in text)
+    # Spaces can come to stand before a newline that is not in the text: at its end
+    # (Python-Markdown appends newlines), or before raw HTML that starts a block of its own
+    # (`trailing  <div>` becomes `trailing  \n<div>`).
+    spaces_may_end_a_line = text.endswith((" ", "\t")) or ("<" in present and ("  " in text or "\t" in text))
+    md = _by_needles.get((present, spaces_may_end_a_line))
+    if md is None:
+        md = _by_needles[(present, spaces_may_end_a_line)] = _pruned(set(present), spaces_may_end_a_line)
+    return md
+
+
+def _pruned(present: set[str], spaces_may_end_a_line: bool) -> markdown.Markdown:
+    unused_ext = tuple(e for e, needs in _EXTENSION_NEEDS.items() if present.isdisjoint(needs))
+    unused_inline = tuple(p for p, needs in _INLINE_NEEDS.items()
+                          if present.isdisjoint(needs) and not (p == "linebreak" and spaces_may_end_a_line))
+    key = (unused_ext, unused_inline)
+    md = _instances.get(key)
+    if md is None:
+        md = _instance([e for e in EXTENSIONS if e not in unused_ext])
+        for name in unused_inline:
+            md.inlinePatterns.deregister(name, strict=False)
+        # Passes over the whole body that find nothing to do: html_block reads "<" (raw HTML)
+        # and "&" (it completes `&#12` to `&#12;`), and only a backslash escape leaves the
+        # placeholders `unescape` turns back.
+        if "html" in unused_inline and "entity" in unused_inline:
+            md.preprocessors.deregister("html_block", strict=False)
+        if "escape" in unused_inline:
+            md.treeprocessors.deregister("unescape", strict=False)
+        _instances[key] = md
+    return md
+
+
+def _markdown_full() -> markdown.Markdown:
+    """Every extension and pattern (tests compare it with the instances above)."""
+    return _instance(EXTENSIONS)
+
+
+def _instance(extensions: list[str]) -> markdown.Markdown:
+    made: list[Extension] = []
+    for name in extensions:
+        module, cls = _EXTENSION_CLASSES[name].split(":")
+        made.append(getattr(importlib.import_module(f"markdown.extensions.{module}"), cls)())
+    return markdown.Markdown(extensions=[*made, _HeadingIdExtension()])
+
+
+# Python-Markdown recurses once per nesting level and is quadratic in a few constructs
+# (heading ids, abbreviations, runs of definitions); past these limits a body is
+# refused at validation time instead of costing minutes and gigabytes (see SECURITY.md).
+MAX_NESTING = 100        # levels of lists, quotes and 4-space indentation on one line
+MAX_HEADINGS = 1000
+MAX_ABBREVIATIONS = 200
+MAX_DEFINITIONS = 200    # `: definition` lines in one block
+MAX_MARKDOWN_IN_HTML = 200
+_DEEP_PREFIX = re.compile(r"^(?:[ \t>]|[-*+][ \t]|\d{1,9}[.)][ \t]){%d,}" % MAX_NESTING, re.M)
+_PREFIX_TOKEN = re.compile(r">|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])|[ \t]+")
+_HEADING = re.compile(r"^(?:#{1,6}(?:[ \t]|$)|(?:=+|-+)[ \t]*$)", re.M)
+_ABBREVIATION = re.compile(r"^\*\[[^\]\n]+\]:", re.M)
+_DEFINITION = re.compile(r"^ {0,3}:[ \t]", re.M)
+
+
+def _depth(prefix: str) -> int:
+    depth = 0
+    for token in _PREFIX_TOKEN.findall(prefix):
+        depth += len(token.expandtabs(4)) // 4 if token[0] in " \t" else 1
+    return depth
+
+
+def body_limits(text: str) -> list[tuple[int, str, str]]:
+    """Why a Markdown body is too costly to render: (0-based line, zh, en) each; fast when it is fine."""
+    found: list[tuple[int, str, str]] = []
+
+    def line_of(offset: int) -> int:
+        return text.count("\n", 0, offset)
+    for m in _DEEP_PREFIX.finditer(text):
+        depth = _depth(m[0])
+        if depth > MAX_NESTING:
+            found.append((line_of(m.start()), f"嵌套过深（{depth} 层列表、引用或缩进，最多 {MAX_NESTING} 层）；请减少缩进或拆开",
+                          f"nested too deeply ({depth} levels of lists, quotes or indentation; at most {MAX_NESTING}); indent less"))
+            break
+    counted = (("#", _HEADING, MAX_HEADINGS, "标题", "headings"), ("*[", _ABBREVIATION, MAX_ABBREVIATIONS, "缩写定义", "abbreviations"),
+               ("markdown=", re.compile("markdown="), MAX_MARKDOWN_IN_HTML, "markdown= 属性", "markdown= attributes"))
+    for needle, pattern, limit, zh, en in counted:
+        if text.count(needle) > limit or (needle == "#" and text.count("\n") > limit):
+            hits = [m.start() for m in pattern.finditer(text)]
+            if len(hits) > limit:
+                found.append((line_of(hits[limit]), f"中的{zh}过多（{len(hits)} 个，最多 {limit} 个）；请拆成几篇",
+                              f"too many {en} in the body ({len(hits)}; at most {limit}); split it up"))
+    if text.count("\n:") > MAX_DEFINITIONS:
+        offset = 0
+        for block in text.split("\n\n"):
+            if len(_DEFINITION.findall(block)) > MAX_DEFINITIONS:
+                found.append((line_of(offset), f"一段中定义列表的「: 」行过多（最多 {MAX_DEFINITIONS} 行）；请用空行分开",
+                              f"too many `: ` definition lines in one block (at most {MAX_DEFINITIONS}); separate them with blank lines"))
+                break
+            offset += len(block) + 2
+    return found
+
+
+class BodyTooComplex(Exception):
+    """Rendering one body took longer than RENDER_SECONDS (Python-Markdown is quadratic on some
+    inputs the limits above do not catch, e.g. thousands of unclosed `[` in one paragraph)."""
+
+
+RENDER_SECONDS = 10.0
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise BodyTooComplex()
+
+
+def render_body(text: str) -> str:
+    """Markdown → sanitised HTML; internal links stay as case:/report:/page: for now.
+
+    In a main thread (a build and its worker processes) at most RENDER_SECONDS per body.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return clean(_markdown(text).reset().convert(text))
+    previous = signal.signal(signal.SIGALRM, _expire)
+    signal.setitimer(signal.ITIMER_REAL, RENDER_SECONDS)
+    try:
+        html_text = _markdown(text).reset().convert(text)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return clean(html_text)
+
+
+def resolve_links(body_html: str, target: Callable[[str, str], str], root: str) -> str:
+    """Point case:/report:/page: links and root-absolute links at real URLs for one page."""
+    def internal(m: re.Match[str]) -> str:
+        return f'{m[1]}="{html.escape(target(m[2], m[3]))}{m[4] or ""}"'
+    body_html = _INTERNAL.sub(internal, body_html)
+    return _ROOT_ABSOLUTE.sub(lambda m: f'{m[1]}="{root}{m[2]}"', body_html)
+
+
+def plain_text(body_html: str) -> str:
+    """Text of an HTML fragment, whitespace folded (for excerpts and search)."""
+    return " ".join(html.unescape(_TAG.sub(" ", body_html)).split())

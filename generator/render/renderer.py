@@ -1,0 +1,411 @@
+"""Plan the site's pages as small job descriptions and render each one to bytes.
+
+Pure apart from reading templates: a job's bytes depend only on the Site, so
+jobs can run in any order, in any process, and give the same output.
+"""
+from __future__ import annotations
+
+import math
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from functools import lru_cache
+from typing import Any, Iterator
+
+import jinja2
+from markupsafe import Markup
+
+from generator.site import lifecycle
+from generator.site import media
+from generator.core import urls
+from generator.core.errors import Problem, Problems
+from generator.render.markup import RENDER_SECONDS, BodyTooComplex, plain_text, render_body, resolve_links
+from generator.source.model import Case, Page, Report, Site
+from generator.render import export
+from generator.render import feeds
+from generator.render import sitemap
+from generator.render import stats
+from generator.render import dataschema as data_schema
+from generator.source.places import Place
+from generator.site.taxonomy import Index, build_index
+from generator.render.theme import Theme, make_environment
+
+Job = tuple[str, ...]
+MACROS = "partials/macros.html"
+MACRO_NAMES = ("show_date", "count", "icon")
+
+
+class TemplateProblem(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.format())
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type, tuple[Problem]]:
+        return TemplateProblem, (self.problem,)   # raised in a worker, re-raised in the parent
+
+
+def plan(site: Site, index: Index) -> list[Job]:
+    """Every output file as a job; cheap, so it is redone on every build."""
+    per = site.config.per_page
+    pages = lambda n: range(1, max(1, math.ceil(n / per)) + 1)  # noqa: E731
+    jobs: list[Job] = [("home",), ("404",), ("townships",), ("topics",), ("stages",), ("stats",), ("sitemap",),
+                       ("robots",), ("json",), ("csv",), ("feed", "site", ""), ("search",)]
+    jobs += [("case", c.slug) for c in site.cases]
+    for t in site.places.townships():
+        n = len(index.by_township.get(t.slug, ()))
+        jobs += [("township", t.slug, str(p)) for p in pages(n)]
+        jobs.append(("feed", "township", t.slug))
+    for topic in site.topics:
+        jobs += [("topic", topic.slug, str(p)) for p in pages(len(index.by_topic.get(topic.slug, ())))]
+        jobs.append(("feed", "topic", topic.slug))
+    for stage in site.config.stages:
+        jobs += [("stage", stage.key, str(p)) for p in pages(len(index.by_stage.get(stage.key, ())))]
+        jobs.append(("feed", "stage", stage.key))
+    jobs += _loop_jobs(site, pages)
+    jobs += [("reports", str(p)) for p in pages(len(site.reports))]
+    jobs += [("report", r.slug) for r in site.reports]
+    jobs += [("page", p.slug) for p in site.pages]
+    return jobs
+
+
+def _loop_jobs(site: Site, pages: Any) -> list[Job]:
+    """The closed loop's outputs: the overdue list, feeds per township and stage, the data schema and README."""
+    jobs: list[Job] = [("overdue", str(p)) for p in pages(len(lifecycle.track(site).overdue()))]
+    jobs += [("feed", "township_stage", t.slug, s.key) for t in site.places.townships() for s in site.config.stages]
+    return jobs + [("schema",), ("data_readme",)]
+
+
+@dataclass
+class Renderer:
+    """Renders jobs for one site; one per process (holds a Jinja env and body cache)."""
+
+    site: Site
+    theme: Theme
+    bytecode_dir: Path | None = None   # where compiled templates are kept (SITE/.cache/jinja), if anywhere
+    prebuilt_index: Index | None = None   # the site's index, when the caller has built it already
+
+    def __post_init__(self) -> None:
+        self.index: Index = self.prebuilt_index or build_index(self.site)
+        self.env = make_environment(self.theme, self.bytecode_dir)
+        self.env.globals["cached_include"] = self._cached_include
+        self._fragments: dict[tuple[Any, ...], Markup] = {}
+        self._memo: dict[tuple[str, ...], Any] = {}
+        self.records = export.RecordMemo()  # the pipeline lends a persistent one (SITE/.cache)
+        self.places = {p.path: p for p in self.site.places.places}
+        self.townships = self.site.places.township_by_slug()
+        self.topics = {t.slug: t for t in self.site.topics}
+        self.stage_counts = {s.key: len(self.index.by_stage.get(s.key, ())) for s in self.site.config.stages}
+        self.tracker = lifecycle.track(self.site)
+        self._body = lru_cache(maxsize=4096)(render_body)
+        self._macros_imported = False
+        self.media = media.Views(self.site.media)
+
+    def warm_up(self) -> None:
+        """Make what many pages share (compiled templates, per-township and per-topic
+        figures) now, before worker processes fork and each would make it again."""
+        try:
+            self._import_macros()
+            for name in ("case.html", "list.html", "feed.xml"):
+                self.env.get_template(name)
+        except jinja2.TemplateError:
+            self._macros_imported = False   # rendering meets it again and reports it at its line
+        for kind, lists in (("township", self.index.by_township), ("topic", self.index.by_topic)):
+            for slug, slugs in lists.items():
+                self._list_figures(kind, slug, slugs)
+
+    # -- helpers shared by templates -------------------------------------------------
+    @jinja2.pass_context
+    def _cached_include(self, context: jinja2.runtime.Context, name: str, key: Any, **values: Any) -> Markup:
+        """Include `name`, rendered once per (name, root, key) and reused: for the pieces many pages
+        repeat (navigation, footer, case cards). `key` must cover everything the piece shows
+        that is not the same on every page; `values` are passed to it like loop variables."""
+        memo = (name, context["root"], key)
+        html = self._fragments.get(memo)
+        if html is None:
+            html = Markup(self.env.get_template(name).render({**context.get_all(), **values}))
+            if len(self._fragments) >= 20_000:  # pages near each other share cards; bound the memory
+                self._fragments.clear()
+            self._fragments[memo] = html
+        return html
+
+    def body_html(self, doc: Case | Report | Page, root: str, absolute: bool = False) -> str:
+        base = self.site.base_url if absolute else root
+
+        def target(kind: str, slug: str) -> str:
+            return self.link(base, urls.for_kind(kind, slug))
+        linked = resolve_links(self._body_of(doc), target, base)
+        return self.media.body_images(doc, linked, lambda path: self.link(base, path)) if doc.media else linked
+
+    def _body_of(self, doc: Case | Report | Page) -> str:
+        try:
+            return self._body(doc.body)
+        except BodyTooComplex:
+            problems = Problems(self.site.config.language)
+            problems.add(doc.path, doc.body_start_line,
+                         f"正文过于复杂，{RENDER_SECONDS:.0f} 秒内排不完（例如一段里有成千上万个未配对的 [ 或 *）；请拆开长段落，或把代码和数据放进 ``` 代码块",
+                         f"the body is too complex to render within {RENDER_SECONDS:.0f} s (thousands of unpaired [ or * in one "
+                         "paragraph, say); split long paragraphs or put code and data in ``` blocks")
+            raise TemplateProblem(problems.items[0]) from None
+
+    def link(self, root: str, path: str) -> str:
+        if self.site.config.index_links and (path == "" or path.endswith("/")) and not root.startswith("http"):
+            path += "index.html"
+        return root + path if (root != "./" or path) else "./"
+
+    def place_chain(self, township_slug: str) -> tuple[Place, ...]:
+        township = self.townships[township_slug]
+        return tuple(self.places[township.path[:i]] for i in range(1, len(township.path) + 1))
+
+    def cases(self, slugs: tuple[str, ...] | list[str]) -> list[Case]:
+        return [self.index.case_by_slug[s] for s in slugs]
+
+    # -- rendering -------------------------------------------------------------------
+    def render(self, job: Job) -> tuple[str, bytes | Iterator[bytes]]:
+        kind = job[0]
+        if kind == "sitemap":
+            return "sitemap.xml", sitemap.sitemap_xml(self.site, plan(self.site, self.index)).encode()
+        if kind == "robots":
+            return "robots.txt", sitemap.robots_txt(self.site).encode()
+        if kind == "json":   # the open data files come in pieces (see writer.put_parts)
+            return "data/cases.json", _encoded(export.cases_json_parts(self.site, self.index, self.records))
+        if kind == "csv":
+            return "data/cases.csv", _encoded(export.cases_csv_parts(self.site, self.index, self.records))
+        if kind == "schema":
+            return "data/schema.json", data_schema.schema_json(self.site).encode()
+        if kind == "feed":
+            path, context = feeds.feed_context(self, *job[1:])
+            return path, self._template("feed.xml", context).encode()
+        url, template, context = getattr(self, "_ctx_" + kind)(*job[1:])
+        root = "/" + self.site.base_url.split("/", 3)[3] if kind == "404" else urls.root_for(url)
+        context.update(self._common(url, root))
+        return urls.out_path(url), self._template(template, context).encode()
+
+    def _import_macros(self) -> None:
+        """The theme's shared macros (partials/macros.html) as globals of every template."""
+        self._macros_imported = True
+        try:
+            module = self.env.get_template(MACROS).module
+        except jinja2.TemplateNotFound:
+            return
+        for name in MACRO_NAMES:
+            if hasattr(module, name):
+                self.env.globals[name] = getattr(module, name)
+
+    def _template(self, name: str, context: dict[str, Any]) -> str:
+        try:
+            if not self._macros_imported:
+                self._import_macros()
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise self._problem(self.theme.display_path(exc.filename or name), exc.lineno or 0,
+                                f"模板语法错误：{exc.message}", f"template syntax error: {exc.message}") from None
+        except jinja2.TemplateNotFound as exc:
+            searched = ", ".join(self.theme.display_path(str(d)) for d in self.theme.template_dirs)
+            raise self._problem(name, 0, f"找不到模板「{exc.name}」（查找了：{searched}）",
+                                f"template `{exc.name}` not found (searched: {searched})") from None
+        except TemplateProblem:
+            raise  # already located (a body too complex to render, say)
+        except Exception as exc:  # a runtime error inside a template: point at the template line
+            filename, line = _template_frame(exc)
+            if filename is None:
+                raise
+            raise self._problem(self.theme.display_path(filename), line, f"模板错误：{exc}", f"template error: {exc}") from None
+
+    def _problem(self, path: str, line: int, zh: str, en: str) -> TemplateProblem:
+        return TemplateProblem(Problem(path, line, en if self.site.config.language == "en" else zh))
+
+    def _common(self, url: str, root: str) -> dict[str, Any]:
+        site = self.site
+
+        def url_for(path: str) -> str:
+            return self.link(root, path)
+        return {
+            "site": site.config, "base_url": site.base_url, "root": root, "url": url_for, "urls": urls,
+            "page_url": url, "canonical": site.base_url + url, "stages": site.config.stages,
+            "stage_counts": self.stage_counts, "township": self.townships.get, "topic": self.topics.get,
+            "place_chain": self.place_chain, "today": site.today_iso, "total_cases": len(site.cases),
+            "case_loop": self.tracker.of, "site_figures": self.site_figures, "league": self.league,
+            "site_pages": site.pages,
+            # For partials, in Python: Jinja's selectattr costs ~10 µs a use, a case page made seven.
+            "stage_dates": lifecycle.first_reached, "split_by_township": split_by_township,
+            "photos_of": self.media.photos, "attachments_of": self.media.attachments, "cover_of": self.media.cover,
+            "picture": lambda view, lazy=True: Markup(media.picture_html(view, url_for, lazy)),
+        }
+
+    def _listing(self, slugs: tuple[str, ...], page: int, url_of: Any) -> dict[str, Any]:
+        per = self.site.config.per_page
+        count = max(1, math.ceil(len(slugs) / per))
+        return {"items": self.cases(slugs[(page - 1) * per: page * per]),
+                "pager": pager(page, count, len(slugs), url_of)}
+
+    def _ctx_home(self) -> tuple[str, str, dict[str, Any]]:
+        return "", "home.html", {"recent": list(self.site.cases[:8]), "reports": list(self.site.reports[:3]),
+                                 "township_list": self._township_tree(), "topic_list": self._topic_list()}
+
+    def _ctx_404(self) -> tuple[str, str, dict[str, Any]]:
+        return "404.html", "404.html", {}
+
+    def _ctx_case(self, slug: str) -> tuple[str, str, dict[str, Any]]:
+        case = self.index.case_by_slug[slug]
+        url = urls.case(slug)
+        return url, "case.html", {
+            "case": case, "body": self.body_html(case, urls.root_for(url)),
+            "related": self.index.related(case),
+            "reports": [self.index.report_by_slug[s] for s in self.index.reports_by_case.get(slug, ())]}
+
+    def _ctx_township(self, slug: str, page: str) -> tuple[str, str, dict[str, Any]]:
+        place = self.townships[slug]
+        slugs = self.index.by_township.get(slug, ())
+        context = self._listing(slugs, int(page), lambda n: urls.township(slug, n))
+        context.update(kind="township", place=place, title=place.name, description=place.description,
+                       feed=f"townships/{slug}/feed.xml", breadcrumb=self.place_chain(slug)[:-1],
+                       stage_feeds=[(s, f"townships/{slug}/stages/{s.key}/feed.xml") for s in self.site.config.stages])
+        context.update(self._list_figures("township", slug, slugs))
+        return urls.township(slug, int(page)), "list.html", context
+
+    def _ctx_topic(self, slug: str, page: str) -> tuple[str, str, dict[str, Any]]:
+        topic = self.topics[slug]
+        slugs = self.index.by_topic.get(slug, ())
+        context = self._listing(slugs, int(page), lambda n: urls.topic(slug, n))
+        context.update(kind="topic", place=None, title=topic.name, description=topic.description,
+                       feed=f"topics/{slug}/feed.xml", breadcrumb=())
+        context.update(self._list_figures("topic", slug, slugs))
+        return urls.topic(slug, int(page)), "list.html", context
+
+    def _ctx_stage(self, key: str, page: str) -> tuple[str, str, dict[str, Any]]:
+        stage = self.site.config.stage(key)
+        slugs = self.index.by_stage.get(key, ())
+        context = self._listing(slugs, int(page), lambda n: urls.stage(key, n))
+        context.update(kind="stage", place=None, title=stage.label, description="", feed=f"stages/{key}/feed.xml",
+                       breadcrumb=(), by_stage={}, stage=stage)
+        return urls.stage(key, int(page)), "list.html", context
+
+    def _list_figures(self, kind: str, slug: str, slugs: tuple[str, ...]) -> dict[str, Any]:
+        """A township's or topic's figures over its whole list: cases per stage and the loop figures."""
+        return {"by_stage": self._once(("stages", kind, slug), lambda: self._count_stages(slugs)),
+                "figures": self._once(("figures", kind, slug), lambda: self.tracker.figures(slugs))}
+
+    def _once(self, key: tuple[str, ...], compute: Any) -> Any:
+        """A figure over a whole township or topic, computed once for all its pages."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def _count_stages(self, slugs: tuple[str, ...]) -> dict[str, int]:
+        counts = {s.key: 0 for s in self.site.config.stages}
+        for slug in slugs:
+            counts[self.index.case_by_slug[slug].status] += 1
+        return counts
+
+    def _township_tree(self) -> list[dict[str, Any]]:
+        """Counties with their townships and case counts, in places.yaml order."""
+        tree = []
+        for county in self.site.places.counties():
+            townships = [t for t in self.site.places.townships() if t.path[:-1] == county.path]
+            rows = [{"place": t, "count": len(self.index.by_township.get(t.slug, ())),
+                     "by_stage": self._count_stages(self.index.by_township.get(t.slug, ()))} for t in townships]
+            tree.append({"county": county, "chain": [self.places[county.path[:i]] for i in range(1, len(county.path))],
+                         "townships": rows, "count": sum(r["count"] for r in rows)})
+        return tree
+
+    def _topic_list(self) -> list[dict[str, Any]]:
+        return [{"topic": t, "count": len(self.index.by_topic.get(t.slug, ())),
+                 "by_stage": self._count_stages(self.index.by_topic.get(t.slug, ()))} for t in self.site.topics]
+
+    def _ctx_townships(self) -> tuple[str, str, dict[str, Any]]:
+        return "townships/", "townships.html", {"tree": self._township_tree()}
+
+    def _ctx_topics(self) -> tuple[str, str, dict[str, Any]]:
+        return "topics/", "topics.html", {"topic_list": self._topic_list()}
+
+    def _ctx_stages(self) -> tuple[str, str, dict[str, Any]]:
+        return "stages/", "stages.html", {}
+
+    # -- the closed loop: overdue cases, figures, open data documentation --------------
+    def _ctx_overdue(self, page: str) -> tuple[str, str, dict[str, Any]]:
+        context = self._listing(self.tracker.overdue(), int(page), lambda n: urls.stage("overdue", n))
+        return urls.stage("overdue", int(page)), "overdue.html", context
+
+    def _ctx_data_readme(self) -> tuple[str, str, dict[str, Any]]:
+        return "data/", "data_readme.html", {"fields": data_schema.FIELDS, "document_fields": data_schema.DOCUMENT_FIELDS,
+                                             "csv_columns": export.CSV_COLUMNS}
+
+    def site_figures(self) -> lifecycle.LoopFigures:
+        return self.tracker.figures(c.slug for c in self.site.cases)
+
+    def league(self) -> list[dict[str, Any]]:
+        """The township league table for /stats/: resolved share and median days, best first."""
+        order = [t.slug for t in self.site.places.townships()]
+        return [{"rank": row.rank, "place": self.townships[row.township], "figures": row.figures}
+                for row in self.tracker.league(self.index.by_township, order)]
+
+    def _ctx_search(self) -> tuple[str, str, dict[str, Any]]:
+        # Filter choices are rendered here, in places.yaml and topics.yaml order, only where cases exist.
+        counties = [{**c, "townships": [r for r in c["townships"] if r["count"]]} for c in self._township_tree()]
+        return "search/", "search.html", {"counties": [c for c in counties if c["townships"]],
+                                          "topic_list": [t for t in self._topic_list() if t["count"]]}
+
+    def _ctx_stats(self) -> tuple[str, str, dict[str, Any]]:
+        return "stats/", "stats.html", {"summary": stats.summary(self.site, self.index),
+                                        "charts": {c.key: c for c in stats.all_charts(self.site, self.index)}}
+
+    def _ctx_reports(self, page: str) -> tuple[str, str, dict[str, Any]]:
+        per = self.site.config.per_page
+        number = int(page)
+        count = max(1, math.ceil(len(self.site.reports) / per))
+        return urls.reports(number), "reports.html", {
+            "items": list(self.site.reports[(number - 1) * per: number * per]),
+            "pager": pager(number, count, len(self.site.reports), urls.reports)}
+
+    def _ctx_report(self, slug: str) -> tuple[str, str, dict[str, Any]]:
+        report = self.index.report_by_slug[slug]
+        url = urls.report(slug)
+        linked = dict.fromkeys(list(report.cases) + [s for k, s, _ in report.links if k == "case"])
+        return url, "report.html", {"report": report, "body": self.body_html(report, urls.root_for(url)),
+                                    "linked": self.cases([s for s in linked if s in self.index.case_by_slug])}
+
+    def _ctx_page(self, slug: str) -> tuple[str, str, dict[str, Any]]:
+        page = self.index.page_by_slug[slug]
+        url = urls.page(slug)
+        return url, "page.html", {"page": page, "body": self.body_html(page, urls.root_for(url))}
+
+    def excerpt(self, doc: Case | Report | Page, length: int = 120) -> str:
+        text = plain_text(self._body_of(doc))
+        return text if len(text) <= length else text[:length].rstrip() + "…"
+
+
+def split_by_township(cases: Any, township: str) -> tuple[list[Case], list[Case]]:
+    """(the cases in `township`, the others), each in the order given."""
+    here = [c for c in cases if c.township == township]
+    return here, [c for c in cases if c.township != township]
+
+
+def pager(page: int, pages: int, total: int, url_of: Any) -> dict[str, Any]:
+    """A list page's pager: `urls` of every page, and `shown`, the (number, url) pairs the
+    page numbers show — first, last and two either side of `page` — with (None, None)
+    where numbers are left out. Worked out here: a template looping over every page of
+    every page was quadratic (a stage of 2,000 cases has 100 pages)."""
+    numbers = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    shown: list[tuple[int | None, str | None]] = []
+    for n in numbers:
+        if shown and n - shown[-1][0] > 1:  # type: ignore[operator]
+            shown.append((None, None))
+        shown.append((n, url_of(n)))
+    return {"page": page, "pages": pages, "total": total, "shown": shown,
+            "urls": [url_of(n) for n in range(1, pages + 1)]}
+
+
+def _encoded(parts: Iterator[str]) -> Iterator[bytes]:
+    return (part.encode() for part in parts)
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int]:
+    """The innermost traceback frame that belongs to a template."""
+    found: tuple[str | None, int] = (None, 0)
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        name = frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".txt", ".svg")) and not name.endswith(".py"):
+            found = (name, line)
+    return found
+

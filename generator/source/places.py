@@ -1,0 +1,236 @@
+"""The place tree from content/places.yaml, and township lookup by name or path.
+
+Levels by depth: province (0) > city (1) > county/district (2) > township/street (3)
+> village/community (4). Pure apart from `load_places`, which reads one file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from generator.core.errors import Problems, join_choices, suggestion
+from generator.core.schema import Reader, read_yaml_list
+from generator.core.slugs import is_valid_slug, slugify
+from generator.core.yamlsrc import YList, YMap
+
+PLACES_FILE = "content/places.yaml"
+TOWNSHIP_DEPTH = 3
+PLACE_KEYS = ("name", "slug", "description", "children")
+_LEVELS = (("省", "province"), ("市", "city"), ("县（区）", "county"), ("乡镇（街道）", "township"), ("村（社区）", "village"))
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    slug: str
+    path: tuple[str, ...]          # names from the root down to this place
+    description: str
+    children: tuple[str, ...]      # names of the children
+    line: int
+
+    @property
+    def depth(self) -> int:
+        return len(self.path) - 1
+
+    @property
+    def label(self) -> str:
+        return "/".join(self.path)
+
+
+@dataclass(frozen=True)
+class PlaceTree:
+    places: tuple[Place, ...]                 # depth-first, file order
+
+    @cached_property
+    def _townships(self) -> tuple[Place, ...]:
+        return tuple(p for p in self.places if p.depth == TOWNSHIP_DEPTH)
+
+    def townships(self) -> tuple[Place, ...]:
+        return self._townships
+
+    def counties(self) -> tuple[Place, ...]:
+        return tuple(p for p in self.places if p.depth == TOWNSHIP_DEPTH - 1)
+
+    @cached_property
+    def _by_path(self) -> dict[tuple[str, ...], Place]:
+        return {p.path: p for p in self.places}
+
+    @cached_property
+    def _township_by_slug(self) -> dict[str, Place]:
+        return {p.slug: p for p in self._townships}
+
+    @cached_property
+    def _by_name(self) -> dict[str, tuple[Place, ...]]:
+        found: dict[str, list[Place]] = {}
+        for p in self.places:
+            found.setdefault(p.name, []).append(p)
+        return {k: tuple(v) for k, v in found.items()}
+
+    def by_path(self) -> dict[tuple[str, ...], Place]:
+        """Every place by its path of names (built once: callers look up per case)."""
+        return self._by_path
+
+    def township_by_slug(self) -> dict[str, Place]:
+        return self._township_by_slug
+
+    def named(self, name: str) -> tuple[Place, ...]:
+        """Places of any level with this name."""
+        return self._by_name.get(name, ())
+
+    def ancestors(self, place: Place) -> tuple[Place, ...]:
+        index = self.by_path()
+        return tuple(index[place.path[:i]] for i in range(1, len(place.path)))
+
+    @cached_property
+    def _resolved(self) -> dict[str, tuple[Place | None, tuple[Place, ...]]]:
+        return {}
+
+    def resolve_township(self, text: str) -> tuple[Place | None, tuple[Place, ...]]:
+        """Find the township `text` names: (place, ()) or (None, candidates).
+        Remembered: thousands of cases name the same few hundred townships."""
+        found = self._resolved.get(text)
+        if found is None:
+            found = self._resolved[text] = self._resolve(text)
+        return found
+
+    def _resolve(self, text: str) -> tuple[Place | None, tuple[Place, ...]]:
+        parts = tuple(p.strip() for p in text.split("/") if p.strip())
+        if not parts:
+            return None, ()
+        same_name = tuple(p for p in self._by_name.get(parts[-1], ()) if p.depth == TOWNSHIP_DEPTH)
+        matches = tuple(t for t in same_name if _is_subsequence(parts, t.path))
+        if len(matches) == 1:
+            return matches[0], ()
+        if not matches and len(parts) == 1:
+            by_slug = [t for t in self.townships() if t.slug == parts[0]]
+            if len(by_slug) == 1:
+                return by_slug[0], ()
+        return None, matches
+
+
+def _is_subsequence(parts: tuple[str, ...], path: tuple[str, ...]) -> bool:
+    position = 0
+    for name in path:
+        if position < len(parts) and parts[position] == name:
+            position += 1
+    return position == len(parts)
+
+
+def load_places(site_dir: Path, problems: Problems) -> PlaceTree:
+    data = read_yaml_list(site_dir, PLACES_FILE, problems,
+                          "缺少地名文件 content/places.yaml；请按 省 > 市 > 县（区） > 乡镇（街道） 列出地名",
+                          "content/places.yaml is missing; list places as province > city > county > township")
+    if data is None:
+        return PlaceTree(())
+    places: list[Place] = []
+    earlier = len(problems.errors)
+    _read_level(data, (), problems, places)
+    _assign_slugs(places, problems)
+    if places and len(problems.errors) == earlier and not any(p.depth == TOWNSHIP_DEPTH for p in places):
+        # One error here, instead of one "no such township" per case.
+        problems.add(PLACES_FILE, places[0].line,
+                     "places.yaml 中没有乡镇（街道）一级：乡镇（街道）应写在 省 > 市 > 县（区） 之下，"
+                     "例如 安徽省 > 安庆市 > 望江县 > 凉泉乡",
+                     "places.yaml has no township level: townships go under province > city > county, "
+                     "e.g. 安徽省 > 安庆市 > 望江县 > 凉泉乡")
+    return PlaceTree(tuple(places))
+
+
+def _read_level(items: YList, parent: tuple[str, ...], problems: Problems, out: list[Place]) -> None:
+    seen: dict[str, int] = {}
+    for item, line in zip(items, items.item_line):
+        if isinstance(item, (str, int)) and not isinstance(item, bool):
+            name, slug, description, children, node_line = str(item).strip(), "", "", None, line
+        elif isinstance(item, YMap):
+            r = Reader(item, PLACES_FILE, problems)
+            r.unknown_keys(PLACE_KEYS, "地名", "a place")
+            name = r.get("name", str, required=True, example="凉泉乡") or ""
+            slug = r.get("slug", str, example="liangquan", default="")
+            if slug and not is_valid_slug(slug):
+                r.error("slug", f"slug「{slug}」只能用小写英文字母、数字和连字符，例如 liangquan",
+                        f"slug `{slug}` may only use a-z, 0-9 and hyphens, e.g. liangquan", at_value=True)
+                slug = ""
+            description = r.get("description", str, default="")
+            children = item.get("children")
+            node_line = item.line
+            if children is not None and not isinstance(children, YList):
+                r.error("children", "children 应为列表", "`children` should be a list", at_value=True)
+                children = None
+        else:
+            problems.add(PLACES_FILE, line, "每个地名应为名称或 name: 形式的条目", "each place should be a name or a `name:` entry")
+            continue
+        if not name:
+            continue
+        if "/" in name:
+            problems.add(PLACES_FILE, node_line, f"地名「{name}」不能包含 /", f"place name `{name}` cannot contain /")
+            continue
+        if name in seen:
+            problems.add(PLACES_FILE, node_line, f"「{name}」在同一上级下重复（第 {seen[name]} 行已有）",
+                         f"`{name}` appears twice under the same parent (also on line {seen[name]})")
+            continue
+        seen[name] = node_line
+        path = parent + (name,)
+        child_names = tuple(str(c.get("name", "")).strip() if isinstance(c, YMap) else str(c).strip()
+                            for c in (children or ()))
+        out.append(Place(name, slug, path, description, child_names, node_line))
+        if children:
+            _read_level(children, path, problems, out)
+
+
+def _assign_slugs(places: list[Place], problems: Problems) -> None:
+    """Default slugs are pinyin; same-named townships get their county's slug in front."""
+    by_path = {p.path: p for p in places}
+    name_count: dict[tuple[int, str], int] = {}
+    for p in places:
+        name_count[(p.depth, p.name)] = name_count.get((p.depth, p.name), 0) + 1
+    for i, p in enumerate(places):
+        if p.slug:
+            continue
+        slug = slugify(p.name) or f"place-{i}"
+        if name_count[(p.depth, p.name)] > 1 and p.depth >= 1:
+            parent = by_path[p.path[:-1]]
+            parent_slug = parent.slug or slugify(parent.name)
+            slug = f"{parent_slug}-{slug}"
+        places[i] = p = Place(p.name, slug, p.path, p.description, p.children, p.line)
+        by_path[p.path] = p
+    # Townships and counties each share one URL space: a repeated slug is an error naming both.
+    for depth in (TOWNSHIP_DEPTH - 1, TOWNSHIP_DEPTH):
+        owners: dict[str, Place] = {}
+        for p in places:
+            if p.depth != depth:
+                continue
+            if p.slug in owners:
+                other = owners[p.slug]
+                problems.add(PLACES_FILE, p.line,
+                             f"「{p.label}」的 slug「{p.slug}」与第 {other.line} 行的「{other.label}」相同；请给其中一个写不同的 slug",
+                             f"`{p.label}` has slug `{p.slug}`, the same as `{other.label}` on line {other.line}; give one a different slug")
+            else:
+                owners[p.slug] = p
+
+
+def township_problem(tree: PlaceTree, text: str, problems: Problems) -> tuple[str, str]:
+    """The (zh, en) message for a township that does not resolve."""
+    place, candidates = tree.resolve_township(text)
+    assert place is None
+    if candidates:
+        zh_list = join_choices(problems, (c.label for c in candidates))
+        return (f"乡镇「{text}」有重名：{zh_list}；请写成带上级的路径，例如 {candidates[0].path[-2]}/{candidates[0].name}",
+                f"township `{text}` is ambiguous: {', '.join(c.label for c in candidates)}; "
+                f"write it as a path, e.g. {candidates[0].path[-2]}/{candidates[0].name}")
+    elsewhere = [p for p in tree.named(text.split("/")[-1].strip()) if p.depth != TOWNSHIP_DEPTH]
+    if elsewhere:
+        place = elsewhere[0]
+        index = tree.by_path()
+        above = index.get(place.path[:TOWNSHIP_DEPTH + 1]) if place.depth > TOWNSHIP_DEPTH else None
+        below = index.get(place.path + place.children[:1]) if place.depth == TOWNSHIP_DEPTH - 1 and place.children else None
+        example = (above or below or (tree.townships() or (place,))[0]).name
+        level_zh, level_en = _LEVELS[min(place.depth, 4)]
+        return (f"「{place.name}」在 content/places.yaml 中是{level_zh}，不是乡镇（街道）；township 应写县（区）下一级的名称，例如 {example}",
+                (f"`{place.name}` is a {level_en} in content/places.yaml, not a township; "
+                 f"township takes a name from the level under a county, e.g. {example}"))
+    names = [t.name for t in tree.townships()]
+    hint = suggestion(problems, text.split("/")[-1], names)
+    if not hint:
+        hint = "；请先在 content/places.yaml 中添加它" if problems.zh() else "; add it to content/places.yaml first"
+    return (f"content/places.yaml 中没有乡镇（街道）「{text}」{hint}", f"no township `{text}` in content/places.yaml{hint}")
