@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from conftest import case_text, make_site, run, tree_hash
+from generator.core import cachefiles
 from generator.build import cache
 from generator.build import pipeline
 
 
 def forget_this_process() -> None:
     """What a new `bulletin build` process starts with: nothing kept in memory."""
-    cache._in_memory.clear()
+    cachefiles.forget_all()
     cache._decoded.clear()
 
 
@@ -148,7 +149,7 @@ def test_decoded_dates_keep_the_zone_object_parsing_gave() -> None:
 
 def test_temporaries_of_killed_builds_are_swept_and_live_ones_kept(tmp_path: Path) -> None:
     import subprocess
-    from generator.build.cache import sweep_litter
+    from generator.core.cachefiles import sweep_litter
     gone = subprocess.Popen(["true"])
     gone.wait()
     cache = tmp_path / ".cache"

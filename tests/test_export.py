@@ -140,7 +140,8 @@ def test_kept_records_are_reused_and_only_an_edited_case_is_made_again(
     assert not [p for p in (site / ".cache").iterdir() if p.name.endswith(".tmp")]   # nothing left behind
     (site / "content" / "cases" / "c2.md").write_text(case_text(title="案例二改", slug="c2"), encoding="utf-8")
     made.clear()
-    cache._in_memory.clear()
+    from generator.core import cachefiles
+    cachefiles.forget_all()
     cache._decoded.clear()
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
     assert made == ["c2"]

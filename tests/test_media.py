@@ -12,6 +12,7 @@ from conftest import case_text, make_site, run, tree_hash
 from PIL import Image
 
 from generator.build import photos
+from generator.site import media
 
 GPS_IFD = 0x8825
 
@@ -255,13 +256,13 @@ def test_open_data_and_feeds_carry_the_photos(tmp_path: Path, capsys: pytest.Cap
     entry = feedparser.parse((tmp_path / "out/feed.xml").read_bytes()).entries[0]
     assert [l["href"] for l in entry.links if l["rel"] == "enclosure"] == [record["cover"]]
     with Image.open(tmp_path / "out" / record["cover"].removeprefix("https://example.org/")) as cover:
-        assert cover.size == photos.COVER
+        assert cover.size == media.COVER
     home = (tmp_path / "out/index.html").read_text(encoding="utf-8")
     assert 'class="card-cover"' in home and 'width="480" height="320"' in home
 
 
 def test_widths_never_exceed_the_source() -> None:
-    assert photos.widths_for(2000) == (480, 960, 1600)
-    assert photos.widths_for(1000) == (480, 960, 1000)
-    assert photos.widths_for(960) == (480, 960)
-    assert photos.widths_for(300) == (300,)
+    assert media.widths_for(2000) == (480, 960, 1600)
+    assert media.widths_for(1000) == (480, 960, 1000)
+    assert media.widths_for(960) == (480, 960)
+    assert media.widths_for(300) == (300,)

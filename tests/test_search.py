@@ -1,4 +1,4 @@
-"""/search/: the static index built into OUT (generator/outputs/searchindex.py), read back here
+"""/search/: the static index built into OUT (generator/build/searchindex.py, format in searchformat.py), read back here
 the way assets/search-engine.js reads it; incremental patches equal clean builds byte for byte."""
 from __future__ import annotations
 
@@ -12,14 +12,15 @@ from conftest import case_text, make_site, run, tree_hash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.render import searchbuild
+from generator.build import searchbuild
+from generator.build import searchformat as sf
 from generator.build import searchindex as si
 
 CJK = "南干渠桥梁妈妈班卫生室支渠弹性工作凉泉乡庙南社区𠀀𪚥〇豈"
 
 
 def meta(out: Path) -> dict:
-    return json.loads((out / si.INDEX).read_text("utf-8"))
+    return json.loads((out / sf.INDEX).read_text("utf-8"))
 
 
 def documents(out: Path) -> list[list[str]]:
@@ -27,14 +28,14 @@ def documents(out: Path) -> list[list[str]]:
     info = meta(out)
     rows: list[list[str]] = []
     for number in range((info["documents"] + info["chunk"] - 1) // info["chunk"]):
-        rows += json.loads((out / si.chunk_path(number)).read_text("utf-8"))
+        rows += json.loads((out / sf.chunk_path(number)).read_text("utf-8"))
     return rows
 
 
 def facets(out: Path, doc_id: int) -> dict[str, list[str]]:
     info = meta(out)
     wt, ws, wp = info["widths"]
-    row = (out / si.FACETS).read_bytes()[doc_id * (wt + ws + wp):(doc_id + 1) * (wt + ws + wp)]
+    row = (out / sf.FACETS).read_bytes()[doc_id * (wt + ws + wp):(doc_id + 1) * (wt + ws + wp)]
     township, stage = int.from_bytes(row[:wt], "little"), int.from_bytes(row[wt:wt + ws], "little")
     bits = int.from_bytes(row[wt + ws:], "little")
     values = info["facets"]
@@ -47,11 +48,11 @@ def search(out: Path, query: str) -> list[str]:
     """URLs of the documents holding every query token, title hits first, then newest (as the engine)."""
     shards = meta(out)["shards"]
     lists = []
-    for token in si.query_tokens(query):
-        entries = si.parse_shard((out / si.shard_path(si.shard_of(token, shards))).read_bytes())
+    for token in sf.query_tokens(query):
+        entries = sf.parse_shard((out / sf.shard_path(sf.shard_of(token, shards))).read_bytes())
         if token not in entries:
             return []
-        lists.append([si.decode_ids(part) for part in entries[token]])
+        lists.append([sf.decode_ids(part) for part in entries[token]])
     if not lists:
         return []
     ids = set.intersection(*(set(body) for body, _ in lists))
@@ -129,22 +130,22 @@ def test_markdown_is_stripped_without_rendering() -> None:
     body = ("## 背景\n\n> 引用 **粗体** 和 [南干渠架桥](case:liangquan-bridge)，![图片说明](a.png)\n"
             "1. 第一条\n- 项目 `代码`\n\n| 表 | 格 |\n|---|---|\n<b>标签</b> &amp; \\*星号\\* <!-- 注释 -->\n"
             "[参考]: https://example.org/\n")
-    assert si.plain(body) == "背景 引用 粗体 和 南干渠架桥，图片说明 第一条 项目 代码 表 格 标签 & 星号"
+    assert sf.plain(body) == "背景 引用 粗体 和 南干渠架桥，图片说明 第一条 项目 代码 表 格 标签 & 星号"
 
 
 def test_tokens_are_cjk_characters_bigrams_and_words() -> None:
-    assert si.tokens("南干渠，Bridge２０２１") == {"南", "干", "渠", "南干", "干渠", "bridge2021"}
-    assert si.tokens("桥 梁") == {"桥", "梁"}, "no bigram across a break"
-    assert si.query_tokens("南干渠") == {"南干", "干渠"} and si.query_tokens("桥") == {"桥"}
-    assert si.query_tokens("ＰＭ2.5 治理") == {"pm2", "5", "治理"}
+    assert sf.tokens("南干渠，Bridge２０２１") == {"南", "干", "渠", "南干", "干渠", "bridge2021"}
+    assert sf.tokens("桥 梁") == {"桥", "梁"}, "no bigram across a break"
+    assert sf.query_tokens("南干渠") == {"南干", "干渠"} and sf.query_tokens("桥") == {"桥"}
+    assert sf.query_tokens("ＰＭ2.5 治理") == {"pm2", "5", "治理"}
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 70000), unique=True, max_size=300))
 def test_id_lists_round_trip_and_numpy_encodes_the_same_bytes(ids: list[int]) -> None:
     ids.sort()
-    data = si.encode_ids(ids)
-    assert si.decode_ids(data) == ids
+    data = sf.encode_ids(ids)
+    assert sf.decode_ids(data) == ids
     np = pytest.importorskip("numpy")
     doc_bits = 17
     lists = searchbuild._Lists(np.array([(5 << doc_bits) | i for i in ids], dtype=np.uint64), doc_bits)
@@ -160,8 +161,8 @@ def test_numpy_build_equals_the_plain_python_build(texts: list[str]) -> None:
 
         def __init__(self, text: str) -> None:
             self.title, self.text = text[:5], text
-    recs = [si.Record(f"p{n}/", Doc(text)) for n, text in enumerate(texts)]  # type: ignore[arg-type]
-    shards = si.shard_count(len(recs))
+    recs = [sf.Record(f"p{n}/", Doc(text)) for n, text in enumerate(texts)]  # type: ignore[arg-type]
+    shards = sf.shard_count(len(recs))
     small = dict(si.small_index(recs, lambda doc: doc.text, None, shards))  # type: ignore[attr-defined]
     files: dict[str, bytes] = {}
     written = searchbuild.build_index(recs, lambda doc: doc.text, lambda rel, data: files.setdefault(rel, data) is data,  # type: ignore[attr-defined]
@@ -175,7 +176,7 @@ def test_numpy_build_of_a_real_site_equals_the_plain_python_build(example_out: P
     from generator.source.config import BuildOptions
     from generator.build.pipeline import load_site
     site = load_site(REPO, BuildOptions(), save_cache=False)[0]
-    recs, texts = si.records(site), si.Texts(site)
+    recs, texts = sf.records(site), sf.Texts(site)
     files: dict[str, bytes] = {}
     texts_seen: list[str] = []
     written = searchbuild.build_index(recs, texts, lambda rel, data: files.setdefault(rel, data) is data, texts_seen, 4, 3)
@@ -185,11 +186,11 @@ def test_numpy_build_of_a_real_site_equals_the_plain_python_build(example_out: P
 
 
 def test_shard_hash_is_spread_and_stable() -> None:
-    assert si.shard_of("桥梁", 256) == si.shard_of("桥梁", 256)
+    assert sf.shard_of("桥梁", 256) == sf.shard_of("桥梁", 256)
     counts = [0] * 16
     for a in "南干渠桥梁妈妈班卫生室支渠弹性工作":
         for b in "凉泉乡庙南社区委员协商群众":
-            counts[si.shard_of(a + b, 16)] += 1
+            counts[sf.shard_of(a + b, 16)] += 1
     assert min(counts) > 0
 
 
@@ -242,10 +243,10 @@ def test_warm_build_after_an_edit_equals_a_cold_build(
     rewritten = {p.relative_to(out).as_posix() for p in (out / "search").rglob("*")
                  if p.is_file() and before.get(p) != p.stat().st_mtime_ns}
     new = next(row for row in documents(out) if row[0] == "cases/c017/")
-    touched = si.tokens(f"{old[1]} {old[3]}") ^ si.tokens(f"{new[1]} {new[3]}")
+    touched = sf.tokens(f"{old[1]} {old[3]}") ^ sf.tokens(f"{new[1]} {new[3]}")
     assert {r for r in rewritten if r.startswith("search/shards/")} == {
-        si.shard_path(si.shard_of(t, meta(out)["shards"])) for t in touched}, "only the shards of changed tokens"
-    assert {r for r in rewritten if r.startswith("search/docs/")} == (set() if old == new else {si.chunk_path(doc_id // si.CHUNK)})
+        sf.shard_path(sf.shard_of(t, meta(out)["shards"])) for t in touched}, "only the shards of changed tokens"
+    assert {r for r in rewritten if r.startswith("search/docs/")} == (set() if old == new else {sf.chunk_path(doc_id // sf.CHUNK)})
     assert ("search/index.json" in rewritten) == (change != "nothing"), "the stamp changes with the content"
     assert ("search/facets.bin" in rewritten) == (change in ("stage", "township"))
     assert meta(out)["shards"] == 4
@@ -279,7 +280,7 @@ def test_a_hand_edited_index_file_is_not_trusted(tmp_path: Path, capsys: pytest.
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
     good = tree_hash(out / "search")
-    shard = out / si.shard_path(0)
+    shard = out / sf.shard_path(0)
     data = shard.read_bytes()
     shard.unlink()
     shard.write_bytes(data[:-1])
@@ -295,7 +296,7 @@ def test_a_damaged_index_file_with_the_same_size_and_time_falls_back_to_a_clean_
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
     set_field(site, "content/cases/c005.md", "title", "第五号光伏车棚")
     doc_id = next(i for i, row in enumerate(documents(out)) if row[0] == "cases/c005/")
-    chunk = out / si.chunk_path(doc_id // si.CHUNK)
+    chunk = out / sf.chunk_path(doc_id // sf.CHUNK)
     seen = chunk.stat()
     chunk.unlink()  # a new file, not a write through the link the spare tree shares
     chunk.write_bytes(b"x" * seen.st_size)
@@ -314,7 +315,7 @@ def test_index_links_sites_get_index_html_urls_and_offline_data(tmp_path: Path, 
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
     assert search(out, "桥梁") == ["cases/bridge/index.html"]
-    script = (out / si.OFFLINE).read_text("utf-8")
+    script = (out / sf.OFFLINE).read_text("utf-8")
     assert script.startswith("window.bulletinOffline = ") and script.endswith(";\n")
     [record] = json.loads(script[len("window.bulletinOffline = "):-2])
     assert record["url"] == "cases/bridge/index.html" and record["title"] == "南干渠新架桥梁"
@@ -327,15 +328,15 @@ def test_offline_data_goes_when_index_links_is_turned_off(tmp_path: Path, capsys
     site = make_site(tmp_path / "site", {"site.yaml": "title: 测试\nindex_links: true\n", "content/cases/a.md": case_text()})
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    assert (out / si.OFFLINE).is_file()
+    assert (out / sf.OFFLINE).is_file()
     (site / "site.yaml").write_text("title: 测试\n", "utf-8")
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    assert not (out / si.OFFLINE).exists()
+    assert not (out / sf.OFFLINE).exists()
     assert search(out, "桥梁") == ["cases/bridge/"]
 
 
 def test_sites_served_over_http_get_no_offline_data(example_out: Path) -> None:
-    assert not (example_out / si.OFFLINE).exists()
+    assert not (example_out / sf.OFFLINE).exists()
     assert "data-offline" not in (example_out / "search" / "index.html").read_text("utf-8")
 
 
@@ -343,5 +344,5 @@ def test_a_site_with_no_documents_gets_an_empty_index(tmp_path: Path, capsys: py
     site = make_site(tmp_path / "site", {})
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    assert meta(out)["documents"] == 0 and (out / si.shard_path(0)).read_bytes() == b""
+    assert meta(out)["documents"] == 0 and (out / sf.shard_path(0)).read_bytes() == b""
     assert search(out, "桥梁") == []

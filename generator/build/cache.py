@@ -21,23 +21,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from generator import __version__
+from generator.core.cachefiles import (
+    CACHE_DIR, FORMAT, code_fingerprint, differing_files, forget, kept_copy, read_cached, remember, remembered_stat, same_stat,
+    sweep_litter, temporary_for, write_cached,
+)
 from generator.core.dates import When
 from generator.source.model import Case, MediaRef, Page, Report, Source, TimelineEntry
-
-CACHE_DIR = ".cache"
-FORMAT = 2
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """Changes whenever any file of the generator changes (and with the version). Once per
-    process: the code a process runs is the code it imported."""
-    digest = hashlib.sha1(f"{__version__}:{FORMAT}".encode())
-    for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()
 
 
 # -- a small, fast codec for model values (marshal only knows plain types) ------------
@@ -148,82 +137,8 @@ _fromisoformat = __import__("datetime").datetime.fromisoformat
 
 # -- files -------------------------------------------------------------------------
 
-# What this process last read or wrote, by path: a long-running `serve` reuses it
-# instead of reading the file again, as long as the file's size and mtime show that
-# nobody else changed it in between.
-_in_memory: dict[Path, tuple[int, int, dict[str, Any]]] = {}
 # Decoded documents of this process, by (cache fingerprint, path, size, mtime_ns).
 _decoded: dict[tuple[str, str, int, int], tuple[Any, Any]] = {}
-
-
-def _kept(path: Path, stat: os.stat_result) -> dict[str, Any] | None:
-    """What this process last read or wrote at `path`, if the file is still that."""
-    kept = _in_memory.get(path)
-    return kept[2] if kept is not None and kept[:2] == (stat.st_size, stat.st_mtime_ns) else None
-
-
-def _remember(path: Path, data: dict[str, Any]) -> None:
-    """Keep `data`, just written to `path`, for this process's next read of it."""
-    stat = os.stat(path)
-    _in_memory[path] = (stat.st_size, stat.st_mtime_ns, data)
-
-
-def temporary_for(path: Path) -> Path:
-    """Where this process writes a cache file before renaming it into place
-    (`.NAME.PID.tmp`, the name sweep_litter knows)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
-def _read(path: Path, fingerprint: str) -> dict[str, Any] | None:
-    try:
-        stat = os.stat(path)
-        data = _kept(path, stat)
-        if data is None:
-            data = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
-        return None
-    _in_memory[path] = (stat.st_size, stat.st_mtime_ns, data)
-    return data
-
-
-def sweep_litter(site_dir: Path) -> None:
-    """Remove the temporary files (temporary_for: `.NAME.PID.tmp`) that builds killed while
-    writing a cache file left in SITE/.cache/ and its jinja/ folder; those of a live process
-    are its own."""
-    for folder in (site_dir / CACHE_DIR, site_dir / CACHE_DIR / "jinja", site_dir / CACHE_DIR / "media"):
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        for name in names:
-            parts = name.rsplit(".", 2)
-            if not (name.startswith(".") and len(parts) == 3 and parts[2] == "tmp" and parts[1].isascii()
-                    and parts[1].isdigit()):
-                continue
-            try:
-                os.kill(int(parts[1]), 0)
-            except ProcessLookupError:
-                try:
-                    os.unlink(folder / name)
-                except OSError:
-                    pass
-            except (PermissionError, OverflowError):
-                pass   # a live process of someone else's, or no process at all: leave it
-
-
-def _write(path: Path, data: dict[str, Any]) -> bool:
-    """Replace a cache file; False when it could not be written."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = temporary_for(path)
-        temporary.write_bytes(marshal.dumps(data))
-        os.replace(temporary, path)
-        _remember(path, data)
-        return True
-    except OSError:
-        return False  # a cache that cannot be written only costs time
 
 
 class DocCache:
@@ -251,12 +166,12 @@ class DocCache:
         return site_dir / CACHE_DIR / "docs.marshal"
 
     def _load(self) -> None:
-        base = _read(self.path, self.fingerprint)
+        base = read_cached(self.path, self.fingerprint)
         if base is None:
             return
         self.entries = base["docs"]
-        self.base_stamp = _in_memory[self.path][:2]
-        delta = _read(self.delta_path, self.fingerprint)
+        self.base_stamp = remembered_stat(self.path)
+        delta = read_cached(self.delta_path, self.fingerprint)
         if delta is not None and tuple(delta["base"]) == self.base_stamp:
             self.changes = delta["changes"]
             self.entries = dict(self.entries)  # the table read is shared with later builds of this process
@@ -293,10 +208,10 @@ class DocCache:
             if changed:
                 changes = {**self.changes, **changed}
                 if self.base_stamp is not None and len(changes) <= max(100, len(self.fresh) // 20):
-                    _write(self.delta_path, {"fingerprint": self.fingerprint, "base": self.base_stamp,
+                    write_cached(self.delta_path, {"fingerprint": self.fingerprint, "base": self.base_stamp,
                                              "changes": changes})
                 else:
-                    _write(self.path, {"fingerprint": self.fingerprint, "docs": self.fresh})
+                    write_cached(self.path, {"fingerprint": self.fingerprint, "docs": self.fresh})
                     _remove(self.delta_path)
         if len(_decoded) > len(self.fresh):
             # Keep only this build's decoded documents (a removed or edited file's go).
@@ -310,7 +225,7 @@ def _remove(path: Path) -> None:
         path.unlink()
     except OSError:
         pass  # gone already, or cannot go: a stale delta is ignored by its base stamp
-    _in_memory.pop(path, None)
+    forget(path)
 
 
 class PinyinCache:
@@ -320,7 +235,7 @@ class PinyinCache:
         from generator.core import slugs
         self.path = site_dir / CACHE_DIR / "pinyin.marshal"
         self.enabled = enabled
-        loaded = _read(self.path, f"pinyin-{FORMAT}") if enabled else None
+        loaded = read_cached(self.path, f"pinyin-{FORMAT}") if enabled else None
         if loaded:
             slugs.known_pinyin.update(loaded["pinyin"])
         self.size = len(slugs.known_pinyin)
@@ -328,7 +243,7 @@ class PinyinCache:
     def save(self) -> None:
         from generator.core import slugs
         if self.enabled and len(slugs.known_pinyin) != self.size:
-            _write(self.path, {"fingerprint": f"pinyin-{FORMAT}", "pinyin": dict(slugs.known_pinyin)})
+            write_cached(self.path, {"fingerprint": f"pinyin-{FORMAT}", "pinyin": dict(slugs.known_pinyin)})
 
 
 class RecordCache:
@@ -349,7 +264,7 @@ class RecordCache:
     def _load(self) -> dict[str, tuple[str, str]]:
         found: dict[str, tuple[str, str]] = {}
         try:
-            kept = _kept(self.path, os.stat(self.path))   # serve: what this process's last build wrote
+            kept = kept_copy(self.path, os.stat(self.path))   # serve: what this process's last build wrote
             if kept is not None:
                 return kept["records"] if kept.get("fingerprint") == self.memo.stamp else {}
             with open(self.path, "rb") as handle:
@@ -377,7 +292,7 @@ class RecordCache:
                         records[key] = text = self.memo.text(key)
                         marshal.dump((key, *text), handle)
                 os.replace(temporary, self.path)
-                _remember(self.path, {"fingerprint": self.memo.stamp, "records": records})
+                remember(self.path, {"fingerprint": self.memo.stamp, "records": records})
         except OSError:
             pass  # a cache that cannot be written only costs time
         finally:
@@ -436,21 +351,6 @@ class _SpilledRecords(MutableMapping[str, tuple[str, str]]):
         self._end, self._appending = 0, True
 
 
-def same_stat(path: str, seen: Any) -> bool:
-    """Whether the file at `path` still has the (size, mtime_ns) recorded as `seen`."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return False
-    return (info.st_size, info.st_mtime_ns) == tuple(seen)
-
-
-def differing_files(out_dir: Path, recorded: dict[str, Any]) -> list[str]:
-    """The files of OUT whose size or mtime is no longer what `recorded` says (or that are gone)."""
-    prefix = str(out_dir) + os.sep
-    return [rel for rel, seen in recorded.items() if not same_stat(prefix + rel, seen)]
-
-
 class PageManifest:
     """For one OUT folder: job id → (render key, output path), and the size and
     mtime each output file had when written, so a hand-edited OUT is noticed."""
@@ -460,7 +360,7 @@ class PageManifest:
         self.fingerprint = code_fingerprint()
         self.out_dir = out_dir
         self._out = str(out_dir) + os.sep
-        loaded = _read(self.path, self.fingerprint) if enabled else None
+        loaded = read_cached(self.path, self.fingerprint) if enabled else None
         self.enabled = enabled
         self.entries: dict[str, tuple[str, str]] = loaded["jobs"] if loaded else {}
         self.stats: dict[str, tuple[int, int]] = loaded["stats"] if loaded else {}
@@ -507,5 +407,5 @@ class PageManifest:
                 continue
             stats[rel] = (stat.st_size, stat.st_mtime_ns)
         signature, digests = self.next_cases
-        return _write(self.path, {"fingerprint": self.fingerprint, "jobs": entries, "stats": stats,
+        return write_cached(self.path, {"fingerprint": self.fingerprint, "jobs": entries, "stats": stats,
                                   "signature": signature, "digests": digests})

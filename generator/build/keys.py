@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable
 
-from generator.build.cache import code_fingerprint
+from generator.core.cachefiles import code_fingerprint
 from generator.source.model import Case, Site
 from generator.site.taxonomy import Index
 

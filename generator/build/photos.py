@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-WIDTHS = (480, 960, 1600)       # the widths published (never wider than the source)
-COVER = (480, 320)              # the cover of cards, feeds and open data (3:2, cropped)
+from generator.site.media import COVER
+
 MAX_PIXELS = 120_000_000        # a 108-megapixel phone photo passes; a decompression bomb does not
 WEBP_QUALITY = 80
 WEBP_METHOD = 2                 # libwebp's effort 0-6: 2 is a third of 4's time for files about 5% larger
@@ -41,10 +41,6 @@ class ImageFacts:
     height: int
     gps: bool       # the source carries a GPS position
 
-
-def widths_for(width: int) -> tuple[int, ...]:
-    """The published widths of a photo `width` pixels wide: each of WIDTHS below it, and its own (at most the largest)."""
-    return tuple(sorted({w for w in WIDTHS if w < width} | {min(width, WIDTHS[-1])}))
 
 
 def _open(data: bytes, name: str) -> Image.Image:

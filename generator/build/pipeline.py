@@ -23,11 +23,13 @@ from typing import Any, Callable, Iterator
 
 from generator.core import links
 from generator.site import media
+from generator.build import mediafiles
 from generator.source import privacy
 from generator.core import urls
 from generator.build import writer
 from generator.source.config import BuildOptions, load_config
-from generator.build.cache import CACHE_DIR, DocCache, PageManifest, PinyinCache, RecordCache, code_fingerprint, decode, encode, sweep_litter
+from generator.build.cache import DocCache, PageManifest, PinyinCache, RecordCache, decode, encode
+from generator.core.cachefiles import CACHE_DIR, code_fingerprint, sweep_litter
 from generator.source.content import Context, discover_with_stats, media_of_failed, parse_document
 from generator.core.errors import Problem, Problems, SiteError
 from generator.source.model import Case, Document, Page, Report, Site
@@ -131,9 +133,9 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
         problems.extend(privacy.problems(doc.path, doc.personal_found, doc.personal_allowed, config.language))
     # Photos and attachments: every file checked now, before anything is written.
     failed = sorted({p.path for p in problems.errors if p.path.endswith(".md")} - {d.path for d in docs})
-    found_media = media.inspect(site_dir, [*live, *_media_of_failed(site_dir, failed, context)], problems,
+    found_media = mediafiles.inspect(site_dir, [*live, *_media_of_failed(site_dir, failed, context)], problems,
                                 site_dir / CACHE_DIR if opts.use_cache else None, save_cache)
-    live = [media.with_media_digests(d, found_media) for d in live]
+    live = [mediafiles.with_media_digests(d, found_media) for d in live]
     cases = _newest_first([d for d in live if isinstance(d, Case)])
     reports = _newest_first([d for d in live if isinstance(d, Report)])
     pages = sorted((d for d in live if isinstance(d, Page)), key=lambda p: p.slug)
@@ -505,7 +507,7 @@ def _make_media(site_dir: Path, site: Site, opts: BuildOptions, made_dir: Path) 
     """The photo copies this build publishes, made where missing; a source Pillow cannot decode stops the build."""
     docs = [*site.cases, *site.reports, *site.pages]
     planned = media.plan(docs, site.media)
-    _, failed = media.make(site_dir, planned, site.media, made_dir, opts.jobs, _pool)
+    _, failed = mediafiles.make(site_dir, planned, site.media, made_dir, opts.jobs, _pool)
     if failed:
         problems = Problems(site.config.language)
         for doc in docs:
@@ -551,7 +553,7 @@ def _publish(site_dir: Path, out_dir: Path, opts: BuildOptions, site: Site, them
             # Named by content: a copy OUT already holds is the right one.
             if (out_dir / rel).is_file():
                 tx.keep(rel)
-            elif tx.put(rel, media.published_bytes(site_dir, source_rel, variant, site.media[source_rel], made_dir)):
+            elif tx.put(rel, mediafiles.published_bytes(site_dir, source_rel, variant, site.media[source_rel], made_dir)):
                 changed.add(rel)
             files.add(rel)
         phases.mark("static")

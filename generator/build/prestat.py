@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from generator.build.cache import differing_files
+from generator.core.cachefiles import differing_files
 from generator.source.content import Listing, discover_with_stats
 
 

@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from generator.build.cache import differing_files
+from generator.core.cachefiles import differing_files
 from generator.source.content import KINDS, Listing, discover_with_stats
 
 

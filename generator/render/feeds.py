@@ -9,12 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from generator.core import urls
 
 if TYPE_CHECKING:
-    from generator.render.renderer import Renderer
+    from generator.site.lifecycle import Tracker
+    from generator.site.media import Views
+    from generator.site.taxonomy import Index
+    from generator.source.model import Case, Report, Page, Site
+
+
+class FeedSource(Protocol):
+    """What a feed is made from: the renderer (render/renderer.py) is one; feeds do not import it."""
+    site: Site
+    index: Index
+    tracker: Tracker
+    townships: dict[str, Any]
+    topics: dict[str, Any]
+    media: Views
+
+    def cases(self, slugs: tuple[str, ...] | list[str]) -> list[Case]: ...
+
+    def body_html(self, doc: Case | Report | Page, root: str, absolute: bool = False) -> str: ...
 
 EMPTY_FEED_UPDATED = "2000-01-01T00:00:00+00:00"
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -42,7 +59,7 @@ def distinct_moments(moments: list[dt.datetime]) -> list[dt.datetime]:
     return result
 
 
-def feed_context(renderer: Renderer, scope: str, slug: str, stage_key: str = "") -> tuple[str, dict[str, Any]]:
+def feed_context(renderer: FeedSource, scope: str, slug: str, stage_key: str = "") -> tuple[str, dict[str, Any]]:
     site, index = renderer.site, renderer.index
     base = site.base_url
     if scope == "stage":

@@ -8,7 +8,7 @@ from generator.core import urls
 
 if TYPE_CHECKING:
     from generator.source.model import Site
-    from generator.render.renderer import Job
+    from generator.render.jobs import Job
 
 _PAGE_JOBS = {"home": lambda: "", "townships": lambda: "townships/", "topics": lambda: "topics/",
               "stages": lambda: "stages/", "case": urls.case, "report": urls.report, "page": urls.page,

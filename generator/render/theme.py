@@ -17,7 +17,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.ext
 
-from generator.build.cache import temporary_for
+from generator.core.cachefiles import temporary_for
 from generator.core.errors import Problems
 from generator.core.yamlsrc import YamlError, YMap, load_yaml
 

@@ -19,7 +19,7 @@ from generator.core.dates import DateError, When, date_from_filename, parse_when
 from generator.core.errors import Problem, Problems, join_choices, suggestion
 from generator.core.frontmatter import FrontMatterError, decode, split
 from generator.source.model import Case, Document, MediaRef, Page, Report, Source, TimelineEntry
-from generator.render.markup import body_limits
+from generator.source.limits import body_limits
 from generator.source.mediarefs import read_media
 from generator.source.places import PlaceTree, township_problem
 from generator.source.privacy import ALLOW_KEY, REASON_KEY, read_allowances, scan as scan_personal_data

@@ -124,7 +124,7 @@ def test_search_from_local_files_with_index_links(open_page, serve_folder, site_
 
 
 def test_the_engine_cuts_and_hashes_queries_like_the_build(open_page) -> None:  # type: ignore[no-untyped-def]
-    from generator.build import searchindex
+    from generator.build import searchformat as searchindex
     samples = ["南干渠", "桥", "ＰＭ2.5 治理", "Wi-Fi 覆盖率", "𠀀𪚥字", "豈〇年", "Ｂｒｉｄｇｅ２０２１", "①号", "ÉCOLE école",
                "x" * 50, "妈妈班（弹性）…", ""]
     page, _ = open_page("search/")

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from generator.source.model import Document
-from generator.build.searchindex import _CJK, _FNV_OFFSET, _FNV_PRIME, _M32, _WORD, WORD_MAX, Record, _fnv, _varint, join_shard, normalize
+from generator.build.searchformat import CJK, FNV_OFFSET, FNV_PRIME, M32, WORD, WORD_MAX, Record, fnv, join_shard, normalize, varint
 
 _CODE_BITS = 21
 _WORD_BASE = 1 << 42
@@ -47,7 +47,7 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
         elif not any(x.isalnum() or unicodedata.combining(x) for x in wide):
             narrow[c] = 0x20
     cjk = np.zeros(0x10000, dtype=bool)
-    for low, high in _CJK:
+    for low, high in CJK:
         cjk[low:min(high, 0xFFFF) + 1] = True
     return narrow, cjk
 
@@ -69,7 +69,7 @@ class _Words:
         if n is None:
             n = self.number[word] = len(self.words)
             self.words.append(word)
-            self.hashes.append(_fnv(word))
+            self.hashes.append(fnv(word))
         return _WORD_BASE + n
 
     def hashes_of(self, codes: np.ndarray) -> np.ndarray:
@@ -105,19 +105,19 @@ def _cut(texts: list[str], first: int, doc_bits: int) -> tuple[np.ndarray, list[
     distinct = np.ones(len(keys), dtype=bool)
     distinct[1:] = keys[1:] != keys[:-1]
     words = [(word, n) for n, part in enumerate(text.split("\x00"), first)
-             for word in {w[:WORD_MAX] for w in _WORD.findall(part)}]
+             for word in {w[:WORD_MAX] for w in WORD.findall(part)}]
     return keys[distinct], words
 
 
 def _shards(codes: np.ndarray, word_hashes: Callable[[np.ndarray], np.ndarray] | None, shards: int) -> np.ndarray:
     """searchindex.shard_of() for many token codes at once; word_hashes(word codes) gives words' FNV hashes."""
-    mask = np.uint64(_M32)
+    mask = np.uint64(M32)
     low = codes & np.uint64((1 << _CODE_BITS) - 1)
     single = codes < np.uint64(1 << _CODE_BITS)
     word = codes >= np.uint64(_WORD_BASE)
     first = np.where(single, codes, (codes >> np.uint64(_CODE_BITS)) & np.uint64((1 << _CODE_BITS) - 1))
-    h = ((np.uint64(_FNV_OFFSET) ^ first) * np.uint64(_FNV_PRIME)) & mask
-    h = np.where(single | word, h, ((h ^ low) * np.uint64(_FNV_PRIME)) & mask)
+    h = ((np.uint64(FNV_OFFSET) ^ first) * np.uint64(FNV_PRIME)) & mask
+    h = np.where(single | word, h, ((h ^ low) * np.uint64(FNV_PRIME)) & mask)
     if word_hashes is not None and word.any():
         h[word] = word_hashes(codes[word])
     h ^= h >> np.uint64(16)
@@ -177,7 +177,7 @@ class _Lists:
             payload = np.packbits(bits, bitorder="little").tobytes()
         else:
             payload = self.buffer[low:high]
-        return _varint((end - start) * 2 + bitmap) + _varint(len(payload)) + payload
+        return varint((end - start) * 2 + bitmap) + varint(len(payload)) + payload
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ class _Job:
 
 def _batch(job: _Job, first: int, recs: list[Record]) -> tuple[Any, ...]:
     """One batch of documents: their texts, docs/N.json files written, their keys spilled by group."""
-    from generator.build.searchindex import CHUNK, chunk_json, chunk_path
+    from generator.build.searchformat import CHUNK, chunk_json, chunk_path
     texts = [job.text_of(r.doc) for r in recs]
     written = []
     for c in range(0, len(recs), CHUNK):
@@ -226,7 +226,7 @@ def _read(spans: list[tuple[str, int, int]]) -> np.ndarray:
 def _group(job: _Job, g: int, body_spans: list[tuple[str, int, int]], title_spans: list[tuple[str, int, int]],
            words: _Words) -> list[str]:
     """Sort, encode and write the shards of one group; the paths whose bytes changed."""
-    from generator.build.searchindex import shard_path
+    from generator.build.searchformat import shard_path
     body, title = _Lists(_read(body_spans), job.doc_bits), _Lists(_read(title_spans), job.doc_bits)
     in_title = dict(zip(title.codes.tolist(), range(len(title.codes))))
     entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(job.per_group)]
@@ -247,7 +247,7 @@ def build_index(recs: list[Record], text_of: Callable[[Document], str], put: Cal
     group of shards), then groups (read back, sort, encode, write), so memory holds one batch
     or one group at a time. Fills `texts` (when given) with every document's text.
     """
-    from generator.build.searchindex import CHUNK
+    from generator.build.searchformat import CHUNK
     batch = max(CHUNK, batch // CHUNK * CHUNK)  # a batch writes whole docs/N.json files
     words = _Words()
     spans: dict[str, list[tuple[str, list[int]]]] = {"body": [], "title": []}
