@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from generator import __version__
@@ -152,7 +153,7 @@ def out_dir_for(site: Path, out: str | None) -> Path:
     return out_dir
 
 
-def _progress_line():  # type: ignore[no-untyped-def]
+def _progress_line() -> Callable[[int, int], None]:
     """A one-line progress display on a terminal: pages rendered / total and the rate."""
     import time
     started = time.perf_counter()

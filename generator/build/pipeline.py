@@ -35,9 +35,10 @@ from generator.core.errors import Problem, Problems, SiteError
 from generator.source.model import Case, Document, Page, Report, Site
 from generator.source.places import load_places
 from generator.render import export
-from generator.build import searchindex
+from generator.build import searchformat, searchindex
 from generator.build.keys import Keys
-from generator.render.renderer import Job, Renderer, TemplateProblem, plan
+from generator.render.jobs import Job, plan
+from generator.render.renderer import Renderer, TemplateProblem
 from generator.build.prestat import Prestat
 from generator.build.session import Session
 from generator.site.taxonomy import build_index, check_collisions, check_links
@@ -505,7 +506,7 @@ def _media_folder(site_dir: Path, use_cache: bool) -> Iterator[Path]:
 
 def _make_media(site_dir: Path, site: Site, opts: BuildOptions, made_dir: Path) -> dict[str, tuple[str, str]]:
     """The photo copies this build publishes, made where missing; a source Pillow cannot decode stops the build."""
-    docs = [*site.cases, *site.reports, *site.pages]
+    docs: list[Document] = [*site.cases, *site.reports, *site.pages]
     planned = media.plan(docs, site.media)
     _, failed = mediafiles.make(site_dir, planned, site.media, made_dir, opts.jobs, _pool)
     if failed:
@@ -601,7 +602,7 @@ def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = Non
     if exceptions is not None:
         exceptions.extend(privacy.exception_lines(site.cases + site.reports + site.pages, site.config.language))
     _, _, pages = render_site(site, theme, opts.jobs, None, None)
-    existing = {rel for rel, _ in pages} | set(theme.static_files()) | {searchindex.INDEX}
+    existing = {rel for rel, _ in pages} | set(theme.static_files()) | {searchformat.INDEX}
     existing |= set(media.plan([*site.cases, *site.reports, *site.pages], site.media))
     # One problem per missing target, so a broken link in a template is reported once.
     missing: dict[str, list[tuple[str, str]]] = {}

@@ -72,7 +72,7 @@ class Prestat:
             return None
         listing, found_outside = answer
         outside.extend(found_outside)
-        return [tuple(row) for row in listing]  # type: ignore[misc]
+        return [tuple(row) for row in listing]
 
     def out_differs(self) -> set[str] | None:
         """OUT's files whose size or mtime differ from the manifest's record (or are gone);

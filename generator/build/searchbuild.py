@@ -267,6 +267,7 @@ def build_index(recs: list[Record], text_of: Callable[[Document], str], put: Cal
                         | np.array([n for _, n in found], dtype=np.uint64)
                     spans[stream].append(job.spill(f"{first}.{stream}-words", keys, words.hashes_of))
         for g in range(job.groups):
-            written.update(_group(job, g, *[[(path, bounds[g], bounds[g + 1]) for path, bounds in spans[stream]
-                                             if bounds[g] < bounds[g + 1]] for stream in ("body", "title")], words))
+            body_spans, title_spans = ([(path, bounds[g], bounds[g + 1]) for path, bounds in spans[stream]
+                                        if bounds[g] < bounds[g + 1]] for stream in ("body", "title"))
+            written.update(_group(job, g, body_spans, title_spans, words))
     return written

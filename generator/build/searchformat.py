@@ -171,7 +171,8 @@ def records(site: Site) -> list[Record]:
     """Every published case, report and page, newest first (then by URL): position is the id."""
     suffix = "index.html" if site.config.index_links else ""
     url_of = {"case": urls.case, "report": urls.report, "page": urls.page}
-    found = [Record(url_of[doc.kind](doc.slug) + suffix, doc) for doc in (*site.cases, *site.reports, *site.pages)]
+    docs: list[Document] = [*site.cases, *site.reports, *site.pages]
+    found = [Record(url_of[doc.kind](doc.slug) + suffix, doc) for doc in docs]
     found.sort(key=operator.attrgetter("url"))
     dated = [r for r in found if r.doc.when is not None]
     dated.sort(key=lambda r: r.doc.when.moment, reverse=True)  # type: ignore[union-attr]  # stable

@@ -50,7 +50,7 @@ class YamlError(Exception):
     en: str
 
 
-class _StrictLoader(_Base):  # type: ignore[misc,valid-type]
+class _StrictLoader(_Base):  # type: ignore[misc]
     line_offset = 0
 
     def construct_document(self, node: Any) -> Any:
@@ -73,7 +73,7 @@ class _StrictLoader(_Base):  # type: ignore[misc,valid-type]
             if implicit[0]:
                 for tag, regexp in _BY_FIRST.get(value[:1], _NO_RESOLVERS):
                     if regexp.match(value):
-                        return tag
+                        return str(tag)
             return "tag:yaml.org,2002:str"
         return _SEQ if kind is yaml.SequenceNode else _MAP
 

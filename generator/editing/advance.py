@@ -229,8 +229,8 @@ def advance_text(text: str, stage: str, stage_text: str, date: str, note: str, f
             at = _line_end(text, front.start + _node_end(status_node))
             lead = "" if text[at - 1:at] == "\n" else nl
             edits.append((at, at, f"{lead}follow_up: {follow_up}{nl}"))
-    key, node = nodes.get("timeline", (None, None))
-    edits.append(_timeline_edit(text, front, root, key, node, {"date": date, "stage": stage, "text": note}, nl))
+    timeline_key, timeline_node = nodes.get("timeline", (None, None))
+    edits.append(_timeline_edit(text, front, root, timeline_key, timeline_node, {"date": date, "stage": stage, "text": note}, nl))
     for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         text = text[:start] + replacement + text[end:]
     return text

@@ -6,7 +6,7 @@ makes each one's file; build/keys.py gives each one's render key.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
 
 from generator.site import lifecycle
 from generator.site.taxonomy import Index
@@ -18,7 +18,9 @@ Job = tuple[str, ...]
 def plan(site: Site, index: Index) -> list[Job]:
     """Every output file as a job; cheap, so it is redone on every build."""
     per = site.config.per_page
-    pages = lambda n: range(1, max(1, math.ceil(n / per)) + 1)  # noqa: E731
+
+    def pages(n: int) -> range:
+        return range(1, max(1, math.ceil(n / per)) + 1)
     jobs: list[Job] = [("home",), ("404",), ("townships",), ("topics",), ("stages",), ("stats",), ("sitemap",),
                        ("robots",), ("json",), ("csv",), ("feed", "site", ""), ("search",)]
     jobs += [("case", c.slug) for c in site.cases]
@@ -39,7 +41,7 @@ def plan(site: Site, index: Index) -> list[Job]:
     return jobs
 
 
-def _loop_jobs(site: Site, pages: Any) -> list[Job]:
+def _loop_jobs(site: Site, pages: Callable[[int], range]) -> list[Job]:
     """The closed loop's outputs: the overdue list, feeds per township and stage, the data schema and README."""
     jobs: list[Job] = [("overdue", str(p)) for p in pages(len(lifecycle.track(site).overdue()))]
     jobs += [("feed", "township_stage", t.slug, s.key) for t in site.places.townships() for s in site.config.stages]

@@ -275,7 +275,7 @@ class Renderer:
             rows = [{"place": t, "count": len(self.index.by_township.get(t.slug, ())),
                      "by_stage": self._count_stages(self.index.by_township.get(t.slug, ()))} for t in townships]
             tree.append({"county": county, "chain": [self.places[county.path[:i]] for i in range(1, len(county.path))],
-                         "townships": rows, "count": sum(r["count"] for r in rows)})
+                         "townships": rows, "count": sum(len(self.index.by_township.get(t.slug, ())) for t in townships)})
         return tree
 
     def _topic_list(self) -> list[dict[str, Any]]:
@@ -358,7 +358,8 @@ def pager(page: int, pages: int, total: int, url_of: Any) -> dict[str, Any]:
     numbers = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
     shown: list[tuple[int | None, str | None]] = []
     for n in numbers:
-        if shown and n - shown[-1][0] > 1:  # type: ignore[operator]
+        previous = shown[-1][0] if shown else None
+        if previous is not None and n - previous > 1:
             shown.append((None, None))
         shown.append((n, url_of(n)))
     return {"page": page, "pages": pages, "total": total, "shown": shown,

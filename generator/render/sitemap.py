@@ -1,6 +1,7 @@
 """sitemap.xml and robots.txt. Pure."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from html import escape  # &, < and > (xml.sax.saxutils would import urllib.request and ssl: 13 ms)
 
@@ -10,7 +11,7 @@ if TYPE_CHECKING:
     from generator.source.model import Site
     from generator.render.jobs import Job
 
-_PAGE_JOBS = {"home": lambda: "", "townships": lambda: "townships/", "topics": lambda: "topics/",
+_PAGE_JOBS: dict[str, Callable[..., str]] = {"home": lambda: "", "townships": lambda: "townships/", "topics": lambda: "topics/",
               "stages": lambda: "stages/", "case": urls.case, "report": urls.report, "page": urls.page,
               "township": lambda s, p: urls.township(s, int(p)), "topic": lambda s, p: urls.topic(s, int(p)),
               "stage": lambda k, p: urls.stage(k, int(p)), "reports": lambda p: urls.reports(int(p)),

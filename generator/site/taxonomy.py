@@ -4,11 +4,13 @@ cases by township / topic / stage / year. Pure.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from itertools import zip_longest
 from dataclasses import dataclass
+from typing import Any
 
 from generator.core.errors import Problems, suggestion
-from generator.source.model import Case, Page, Report, Site
+from generator.source.model import Case, Document, Page, Report, Site
 
 # Top-level names the generator owns; a plain page may not take them.
 RESERVED = {"cases", "townships", "topics", "stages", "reports", "stats", "search", "data", "assets",
@@ -17,7 +19,9 @@ RESERVED = {"cases", "townships", "topics", "stages", "reports", "stats", "searc
 
 def check_collisions(cases: list[Case], reports: list[Report], pages: list[Page], problems: Problems) -> None:
     """Two documents with one URL are an error naming both files."""
-    for docs, what_zh, what_en in ((cases, "案例", "case"), (reports, "报道", "report"), (pages, "页面", "page")):
+    kinds: tuple[tuple[Sequence[Document], str, str], ...] = (
+        (cases, "案例", "case"), (reports, "报道", "report"), (pages, "页面", "page"))
+    for docs, what_zh, what_en in kinds:
         owners: dict[str, Case | Report | Page] = {}
         for doc in sorted(docs, key=lambda d: d.path):
             other = owners.get(doc.slug)
@@ -109,7 +113,8 @@ def build_index(site: Site) -> Index:
     for report in site.reports:
         for slug in dict.fromkeys(list(report.cases) + [s for k, s, _ in report.links if k == "case"]):
             reports_by_case[slug].append(report.slug)
-    freeze = lambda d: {k: tuple(v) for k, v in d.items()}  # noqa: E731
+    def freeze(d: dict[Any, list[str]]) -> dict[Any, tuple[str, ...]]:
+        return {k: tuple(v) for k, v in d.items()}
     return Index(
         by_township=freeze(by_township), by_topic=freeze(by_topic), by_stage=freeze(by_stage),
         by_year=freeze(by_year), reports_by_case=freeze(reports_by_case),

@@ -113,7 +113,7 @@ def parse_document(kind: str, rel: str, data: bytes, ctx: Context) -> tuple[Docu
     doc, personal = parsed
     # The body is the tail of the file: what comes before it is what cards and lists show.
     front = data[: len(data) - len(doc.body.encode())] if doc.body else data
-    extra = {"loop": _hash(repr(_loop_fields(doc)).encode())} if isinstance(doc, Case) else {}
+    extra: dict[str, Any] = {"loop": _hash(repr(_loop_fields(doc)).encode())} if isinstance(doc, Case) else {}
     return replace(doc, digest=_hash(rel.encode() + b"\0" + data),  # one replace: each costs 10 µs
                    card=_hash(rel.encode() + b"\0" + front), **personal, **extra), problems.items
 

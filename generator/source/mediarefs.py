@@ -9,6 +9,7 @@ address. Whether the file exists and what it holds is asked at each build
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 import re
 from urllib.parse import unquote
 
@@ -63,7 +64,7 @@ def resolve(doc_rel: str, written: str) -> tuple[str | None, str, str]:
     return path, "", ""
 
 
-def _kind_problem(name: str, allowed: dict[str, object], what_zh: str, what_en: str) -> tuple[str, str] | None:
+def _kind_problem(name: str, allowed: Mapping[str, object], what_zh: str, what_en: str) -> tuple[str, str] | None:
     ext = posixpath.splitext(name.lower())[1]
     if ext in REFUSED:
         zh, en = REFUSED[ext]
