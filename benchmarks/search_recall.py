@@ -47,7 +47,7 @@ from urllib.parse import quote, urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.build import pipeline
+from generator.build import load, pipeline
 from generator.build import writer
 from generator.source.config import BuildOptions
 from generator.build import searchindex
@@ -216,7 +216,7 @@ def index_timing(site_dir: Path, work: Path, label: str) -> None:
     """Time the index on its own: made anew (three runs), then patched after one body edit."""
     opts = BuildOptions(jobs=2)
     started = time.perf_counter()
-    site, _, _ = pipeline.load_site(site_dir, opts)
+    site, _, _ = load.load_site(site_dir, opts)
     loaded = time.perf_counter() - started
     rss_loaded = max_rss_mib()
     out = work / f"index-{label}"
@@ -248,7 +248,7 @@ def index_timing(site_dir: Path, work: Path, label: str) -> None:
         tx.commit(bundle.files, bundle.written)
         bundle.save()
         path.write_bytes(original.rstrip(b"\n") + "\n\n补记：光伏车棚和雨污分流工程同步推进。\n".encode())
-        site, _, _ = pipeline.load_site(site_dir, opts)
+        site, _, _ = load.load_site(site_dir, opts)
         tx = writer.Transaction(out, spare)
         started = time.perf_counter()
         bundle = searchindex.write_index(site, site_dir, tx, True)
@@ -279,7 +279,7 @@ def measure(work: Path, n: int, browser) -> None:  # type: ignore[no-untyped-def
     report = pipeline.build(site, out, BuildOptions(jobs=os.cpu_count() or 1))
     build_seconds = time.perf_counter() - started
     phase = dict(report.alongside).get("search", 0.0)
-    documents = searchindex.records(pipeline.load_site(site, BuildOptions())[0]).__len__()
+    documents = searchindex.records(load.load_site(site, BuildOptions())[0]).__len__()
     qs = queries(n)
     print(f"\n== example site + {n} generated cases ({documents} documents), {len(qs)} queries; "
           f"cold build {build_seconds:.1f} s; the search index took {phase:.2f} s alongside rendering")

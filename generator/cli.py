@@ -117,7 +117,7 @@ def _site_dir(value: str) -> Path:
 
 
 def _options(site: Path, args: argparse.Namespace) -> BuildOptions:
-    from generator.build.pipeline import default_jobs
+    from generator.build.workers import default_jobs
     jobs = args.jobs if getattr(args, "jobs", None) is not None else default_jobs()
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -195,7 +195,7 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError("--port must be between 0 and 65535")
         return serve(site, out_dir_for(site, None), _options(site, args), args.host, args.port, args.debug)
     if args.command == "check":
-        from generator.build.pipeline import check
+        from generator.build.checking import check
         site = _site_dir(args.site)
         args.jobs = None
         exceptions: list[str] = []

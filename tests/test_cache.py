@@ -10,7 +10,7 @@ import pytest
 from conftest import case_text, make_site, run, tree_hash
 from generator.core import cachefiles
 from generator.build import cache
-from generator.build import pipeline
+from generator.build import load, pipeline
 
 
 def forget_this_process() -> None:
@@ -22,12 +22,12 @@ def forget_this_process() -> None:
 @pytest.fixture
 def counted_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     parsed: list[str] = []
-    real = pipeline.parse_document
+    real = load.parse_document
 
     def counting(kind, rel, data, context):  # type: ignore[no-untyped-def]
         parsed.append(rel)
         return real(kind, rel, data, context)
-    monkeypatch.setattr(pipeline, "parse_document", counting)
+    monkeypatch.setattr(load, "parse_document", counting)
     return parsed
 
 

@@ -355,7 +355,7 @@ def test_an_english_site_speaks_english(tmp_path: Path) -> None:
 def test_a_stage_tracker_included_for_several_cases_shows_each_cases_own_dates() -> None:
     """The tracker partial asks for the dates of the `case` it is given (stage_dates), so a theme
     may include it for every case of a list, not only on the case's own page."""
-    from generator.build.pipeline import load_site
+    from generator.build.load import load_site
     from generator.render.renderer import Renderer
     site, theme, _ = load_site(REPO, BuildOptions(use_cache=False), save_cache=False)
     cases = [c for c in site.cases if c.timeline][:6]

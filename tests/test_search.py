@@ -174,7 +174,7 @@ def test_numpy_build_of_a_real_site_equals_the_plain_python_build(example_out: P
     from conftest import REPO
 
     from generator.source.config import BuildOptions
-    from generator.build.pipeline import load_site
+    from generator.build.load import load_site
     site = load_site(REPO, BuildOptions(), save_cache=False)[0]
     recs, texts = sf.records(site), sf.Texts(site)
     files: dict[str, bytes] = {}

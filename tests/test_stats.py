@@ -11,7 +11,7 @@ from conftest import case_text, make_site, run
 
 from generator.source.config import BuildOptions
 from generator.render import stats
-from generator.build.pipeline import load_site
+from generator.build.load import load_site
 from generator.site.taxonomy import build_index
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours

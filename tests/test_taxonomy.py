@@ -82,7 +82,7 @@ def test_index_orders_and_relates(tmp_path: Path) -> None:
     import datetime as dt
 
     from generator.source.config import BuildOptions
-    from generator.build.pipeline import load_site
+    from generator.build.load import load_site
     from generator.site.taxonomy import build_index
     site_dir = make_site(tmp_path / "site", {
         "content/cases/a.md": case_text(slug="a", date="2021-06-20"),

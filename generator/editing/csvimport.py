@@ -218,7 +218,7 @@ def import_csv(csv_path: Path, site_dir: Path, name: str | None = None) -> list[
 
 def export_csv(site_dir: Path, opts: BuildOptions) -> str:
     """The site's data/cases.csv, as a build would write it."""
-    from generator.build.pipeline import load_site
+    from generator.build.load import load_site
     from generator.site.taxonomy import build_index
     site, _, _ = load_site(site_dir, opts)
     return cases_csv(site, build_index(site))

@@ -1,0 +1,193 @@
+"""Load and validate: every content file parsed (cached by size and mtime, in workers when many),
+the site config, places, topics and media checked; every problem of the site in one SiteError."""
+from __future__ import annotations
+
+import hashlib
+from types import SimpleNamespace
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from generator.build import mediafiles
+from generator.build.cache import DocCache, PinyinCache, decode, encode
+from generator.build.prestat import Prestat
+from generator.build.session import Session
+from generator.build.workers import collector_paused, worker_pool, worker_state
+from generator.core.cachefiles import CACHE_DIR
+from generator.core.errors import Problem, Problems, SiteError
+from generator.render.theme import Theme, load_theme, precompile
+from generator.site import media
+from generator.site.taxonomy import check_collisions, check_links
+from generator.source import privacy
+from generator.source.config import BuildOptions, load_config
+from generator.source.content import Context, discover_with_stats, media_of_failed, parse_document
+from generator.source.model import Case, Document, Page, Report, Site
+from generator.source.places import load_places
+from generator.source.topics import load_topics
+
+
+def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True,
+              session: Session | None = None, prestat: Prestat | None = None) -> tuple[Site, Theme, list[Problem]]:
+    """Read and validate everything; raises SiteError listing every problem found.
+
+    `save_cache=False` (check) reads SITE/.cache/ but writes nothing. A `session`
+    (serve) lists the content files from what its watcher reported; a `prestat`
+    helper (a large warm build) lists them in another process meanwhile.
+    """
+    with collector_paused():
+        return _load_site(site_dir, opts, save_cache, session, prestat)
+
+
+def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
+               session: Session | None, prestat: Prestat | None) -> tuple[Site, Theme, list[Problem]]:
+    problems = Problems()
+    pinyin_cache = PinyinCache(site_dir, enabled=opts.use_cache)
+    config = load_config(site_dir, problems)
+    today = opts.today_in(config.tz)   # decided once per build; everything below uses this day
+    places = load_places(site_dir, problems)
+    topics = load_topics(site_dir, problems)
+    theme = load_theme(site_dir, config.theme, config.language, problems)
+    context = Context(config, places, topics)
+
+    def meanwhile() -> None:   # while workers parse: compile the templates for the render
+        if save_cache and opts.use_cache and not problems.errors:
+            precompile(theme, site_dir / CACHE_DIR / "jinja")
+    docs = _load_documents(site_dir, context, opts, problems, save_cache, session, prestat, meanwhile)
+    if save_cache:
+        pinyin_cache.save()
+    parse_failed = bool(problems.errors)
+
+    # Drafts and future-dated documents are validated above but published only with --drafts.
+    def published(doc: Case | Report | Page) -> bool:
+        if opts.drafts:
+            return True
+        return not doc.draft and (doc.when is None or doc.when.date <= today)
+    live = [d for d in docs if published(d)]
+    for doc in live:  # personal data stops the build before anything is published
+        problems.extend(privacy.problems(doc.path, doc.personal_found, doc.personal_allowed, config.language))
+    # Photos and attachments: every file checked now, before anything is written.
+    failed = sorted({p.path for p in problems.errors if p.path.endswith(".md")} - {d.path for d in docs})
+    found_media = mediafiles.inspect(site_dir, [*live, *_media_of_failed(site_dir, failed, context)], problems,
+                                site_dir / CACHE_DIR if opts.use_cache else None, save_cache)
+    live = [mediafiles.with_media_digests(d, found_media) for d in live]
+    cases = _newest_first([d for d in live if isinstance(d, Case)])
+    reports = _newest_first([d for d in live if isinstance(d, Report)])
+    pages = sorted((d for d in live if isinstance(d, Page)), key=lambda p: p.slug)
+
+    # Cross-file rules need every document parsed first. Links are checked only when every
+    # file parsed: a link to a file with an error of its own would be a second report of it.
+    check_collisions(cases, reports, pages, problems)
+    if not parse_failed:
+        check_links(live, {c.slug for c in cases}, {r.slug for r in reports}, {p.slug for p in pages}, problems)
+    problems.raise_if_errors()
+
+    base_url = (opts.base_url or config.base_url).rstrip("/") + "/"
+    site = Site(config=config, places=places, topics=topics, cases=tuple(cases), reports=tuple(reports),
+                pages=tuple(pages), base_url=base_url, today_iso=today.isoformat(), media=found_media)
+    return site, theme, problems.warnings
+
+
+def _media_of_failed(site_dir: Path, rels: list[str], context: Context) -> list[Any]:
+    """Files that failed validation, as far as the media check needs them: every problem in one run."""
+    found = []
+    for rel in rels:
+        try:
+            refs = media_of_failed(rel, (site_dir / rel).read_bytes(), context)
+        except OSError:
+            continue
+        if refs:
+            found.append(SimpleNamespace(path=rel, media=refs))
+    return found
+
+
+def _newest_first(docs: list[Any]) -> list[Any]:
+    """Date descending, then slug ascending: two stable sorts (datetime.timestamp() is slow)."""
+    docs.sort(key=lambda d: d.slug)
+    docs.sort(key=lambda d: d.when.moment, reverse=True)
+    return docs
+
+
+def _context_key(site_dir: Path) -> str:
+    """What every file's validation depends on besides the file itself."""
+    parts = []
+    for rel in ("site.yaml", "content/places.yaml", "content/topics.yaml"):
+        try:
+            parts.append((site_dir / rel).read_bytes())
+        except OSError:
+            parts.append(b"-")
+    return hashlib.sha1(b"\0".join(parts)).hexdigest()
+
+
+def _parse_files(items: list[tuple[str, str]]) -> list[tuple[Document | None, list[Problem]]]:
+    """Read and parse content files (in a worker, the files are read there, not sent over)."""
+    context, site_dir = worker_state["context"], worker_state["site_dir"]
+    return [parse_document(kind, rel, (site_dir / rel).read_bytes(), context)  # type: ignore[operator, arg-type]
+            for kind, rel in items]
+
+
+def _parse_files_encoded(items: list[tuple[str, str]]) -> list[tuple[Any, Document | None, list[Problem]]]:
+    """In a worker: parse, and send documents back as the cache's plain tuples, which the
+    parent unpacks several times faster than it unpickles frozen dataclasses."""
+    results: list[tuple[Any, Document | None, list[Problem]]] = []
+    for doc, found in _parse_files(items):
+        try:
+            results.append((encode(doc), None, found))
+        except TypeError:
+            results.append((None, doc, found))
+    return results
+
+
+def _encoded_or_none(doc: Document | None) -> Any:
+    try:
+        return encode(doc)
+    except TypeError:
+        return None
+
+
+def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, problems: Problems,
+                    save_cache: bool, session: Session | None, prestat: Prestat | None,
+                    meanwhile: Callable[[], None] = lambda: None) -> list[Document]:
+    """Parse every content file, reusing cached results for files whose size and mtime did not change.
+    `meanwhile` runs in this process while worker processes parse, if they do."""
+    cache = DocCache(site_dir, _context_key(site_dir), enabled=opts.use_cache)
+    docs: dict[str, Document] = {}
+    misses: list[tuple[str, str, int, int]] = []
+    outside: list[str] = []
+    listing = session.listing(outside) if session is not None else None
+    if listing is None and prestat is not None:
+        listing = prestat.listing(outside)
+    if listing is None:
+        listing = discover_with_stats(site_dir, outside)
+    for kind, rel, size, mtime_ns in listing:
+        hit = cache.get(rel, size, mtime_ns)
+        if hit is None:
+            misses.append((kind, rel, size, mtime_ns))
+            continue
+        doc, found = hit
+        problems.extend(Problem(*p) for p in found)
+        if doc is not None:
+            docs[rel] = doc
+    for rel in outside:
+        problems.add(rel, None, "这是指向网站目录以外的链接（符号链接），不会读取；请把文件本身放进 content/",
+                     "this is a link to a file outside the site folder and is not read; put the file itself in content/")
+    items = [(kind, rel) for kind, rel, _, _ in misses]
+    worker_state.update(context=context, site_dir=site_dir)
+    if opts.jobs > 1 and len(items) >= 400:
+        with worker_pool(opts.jobs) as pool:
+            size = max(50, len(items) // (opts.jobs * 4) + 1)
+            waiting = pool.map_async(_parse_files_encoded, [items[i:i + size] for i in range(0, len(items), size)])
+            meanwhile()
+            chunks = waiting.get()
+        parsed = [(row, decode(row) if row is not None else doc, found) for chunk in chunks for row, doc, found in chunk]
+    else:
+        parsed = [(_encoded_or_none(doc), doc, found) for doc, found in _parse_files(items)]
+    worker_state.clear()
+    for (kind, rel, size, mtime), (row, doc, found) in zip(misses, parsed):
+        problems.extend(found)
+        if doc is not None:
+            docs[rel] = doc
+        if row is not None or doc is None:  # else a value the cache cannot hold: parse this file again next time
+            cache.put(rel, size, mtime, row, tuple((p.path, p.line, p.message, p.warning) for p in found), doc)
+    if save_cache:
+        cache.save()
+    return [docs[rel] for rel in sorted(docs)]

@@ -1,0 +1,187 @@
+"""Render every job: unchanged pages kept by key, the rest rendered in forked workers in township chunks."""
+from __future__ import annotations
+
+import gc
+import sys
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+from generator.build import writer
+from generator.build.cache import PageManifest, decode
+from generator.build.keys import Keys
+from generator.build.workers import collector_paused, worker_pool, worker_state
+from generator.core import links
+from generator.core.errors import SiteError
+from generator.render import export
+from generator.render.jobs import Job, plan
+from generator.render.renderer import Renderer, TemplateProblem
+from generator.render.theme import Theme
+from generator.site.taxonomy import build_index
+from generator.source.model import Site
+
+Progress = Callable[[int, int], None]   # called as pages are rendered: (done, total)
+
+
+def _render_chunk(chunk: list[tuple[Job, str]]) -> list[tuple[str, str, str, bool, list[str]]]:
+    """Render jobs; write them into staging (build) or collect their links (check).
+
+    Returns (job id, key, output path, bytes changed, links) per job.
+    """
+    renderer = worker_state.get("renderer")
+    if renderer is None:
+        renderer = worker_state["renderer"] = Renderer(worker_state["site"], worker_state["theme"], worker_state.get("bytecode"),  # type: ignore[arg-type]
+                                                  worker_state.get("index"))  # type: ignore[arg-type]
+    staging, out_dir, fresh = worker_state["staging"], worker_state["out_dir"], worker_state["fresh"]
+    results = []
+    for job, key in chunk:
+        rel, data = renderer.render(job)  # type: ignore[attr-defined]
+        if staging is None:
+            results.append((job_id(job), key, rel, False, links.page_links(data.decode()) if rel.endswith(".html") else []))
+            continue
+        if isinstance(data, bytes):
+            changed = writer.put(staging, out_dir, rel, data, fresh)  # type: ignore[arg-type]
+        else:
+            changed = writer.put_parts(staging, out_dir, rel, data, fresh)  # type: ignore[arg-type]
+        results.append((job_id(job), key, rel, changed, []))
+    return results
+
+
+def job_id(job: Job) -> str:
+    return "/".join(job)
+
+
+def _jobs_per_worker(cases: int) -> int:
+    """How many jobs a forked worker renders before a fresh one takes over. Its memory grows
+    with the jobs it renders, and faster on a bigger site: every case it touches copies the
+    parent's pages that hold it (reference counts are written). Measured on the benchmark
+    corpus: 12 KB a job at 10,000 cases, up to 100 KB at 100,000. About 8,000 jobs at
+    10,000 cases (a restart or two in a build), 800 at 100,000 (peak 1,329 MiB and 103 s,
+    against 1,382 MiB and 109 s with 1,000)."""
+    return max(600, 80_000_000 // max(1, cases))
+
+
+def _chunks_by_township(todo: list[tuple[Job, str]], index: Any, size: int) -> list[list[tuple[Job, str]]]:
+    """Chunks of about `size` jobs, each township's case pages, lists and feeds in one chunk:
+    a worker then renders a township's feed from bodies it has just rendered for its case
+    pages, and the cards of related cases (mostly neighbours in the township) once."""
+    groups: dict[str, list[tuple[Job, str]]] = {}
+    rest: list[tuple[Job, str]] = []
+    for item in todo:
+        job = item[0]
+        if job[0] == "case":
+            groups.setdefault(index.case_by_slug[job[1]].township, []).append(item)
+        elif job[0] == "township" or (job[0] == "feed" and job[1] in ("township", "township_stage")):
+            groups.setdefault(job[2] if job[0] == "feed" else job[1], []).append(item)
+        else:
+            rest.append(item)
+    chunks: list[list[tuple[Job, str]]] = [[]]
+    for group in [*groups.values(), *([item] for item in rest)]:
+        if len(chunks[-1]) >= size:
+            chunks.append([])
+        chunks[-1].extend(group)
+    return [c for c in chunks if c]
+
+
+def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transaction | None,
+                manifest: PageManifest | None, progress: Progress | None = None,
+                records: export.RecordMemo | None = None, bytecode_dir: Path | None = None,
+                meanwhile: Callable[[], None] | None = None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
+    """Render every job whose key changed (all of them for check).
+
+    Returns the manifest entries {job id: (key, output path)}, the paths whose bytes
+    changed, and (for check, when tx is None) every page's links. `meanwhile` is run in
+    this process while worker processes render.
+    """
+    with collector_paused():
+        index = build_index(site)
+        keys = Keys(site, index, theme.fingerprint(), site.config.per_page)
+        entries: dict[str, tuple[str, str]] = {}
+        todo: list[tuple[Job, str]] = []
+        signature = keys.case_signature()
+        digests = {c.slug: c.digest for c in site.cases}
+        # When only bodies changed, most keys are the ones recorded last time (see Keys.unchanged_since).
+        same_lists = manifest is not None and tx is not None and manifest.signature == signature
+        edited = {slug: index.case_by_slug[slug] for slug, digest in digests.items()
+                  if same_lists and manifest.digests.get(slug) != digest}  # type: ignore[union-attr]
+        if manifest is not None:
+            manifest.next_cases = (signature, digests)
+        for job in plan(site, index):
+            previous = manifest.entries.get(job_id(job)) if manifest is not None and tx is not None else None
+            if previous is not None and same_lists and keys.unchanged_since(job, edited):
+                key = previous[0]
+            else:
+                key = keys.key(job)
+            if previous is not None and previous[0] == key and manifest.unchanged(previous[1]):  # type: ignore[union-attr]
+                tx.keep(previous[1])  # type: ignore[union-attr]
+                entries[job_id(job)] = (key, previous[1])
+                continue
+            todo.append((job, key))
+    if os.environ.get("BULLETIN_TIMINGS"):
+        kinds = Counter(job[0] for job, _ in todo)
+        print("rendering: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()), file=sys.stderr)
+    worker_state.clear()
+    worker_state.update(bytecode=bytecode_dir, index=index, site=site, theme=theme, staging=tx.staging if tx else None,
+                   out_dir=tx.out_dir if tx else None, fresh=tx.fresh if tx else True)
+    # The open data files are rendered here, in this process, with the record texts kept in
+    # SITE/.cache: every edit rewrites them, and 10,000 records take a second to serialise.
+    in_parent = [(job, key) for job, key in todo if job[0] in ("json", "csv")]
+    todo = [(job, key) for job, key in todo if job[0] not in ("json", "csv")]
+    worker_jobs = _jobs_per_worker(len(site.cases))
+    chunk_size = min(worker_jobs // 2, max(20, len(todo) // (jobs_count * 8) + 1))
+    chunks = _chunks_by_township(todo, index, chunk_size)
+    results: list[list[tuple[str, str, str, bool, list[str]]]] = []
+
+    def done(chunk_results: list[tuple[str, str, str, bool, list[str]]]) -> None:
+        results.append(chunk_results)
+        if progress is not None:
+            progress(sum(len(r) for r in results), len(todo) + len(in_parent))
+    def in_this_process() -> None:
+        if in_parent:
+            renderer = worker_state.get("renderer") or Renderer(site, theme, worker_state.get("bytecode"), index)  # type: ignore[arg-type]
+            worker_state["renderer"] = renderer
+            if records is not None:
+                renderer.records = records  # type: ignore[attr-defined]
+            done(_render_chunk(in_parent))
+        if meanwhile is not None:
+            meanwhile()
+    try:
+        if jobs_count <= 1 or len(todo) < 200:
+            for c in chunks:
+                done(_render_chunk(c))
+            in_this_process()
+        else:
+            # fork: workers inherit the site instead of unpickling it; output order never matters.
+            # They inherit a renderer with its templates compiled and its site-wide figures
+            # made, too: computed in each worker, those touch (and so copy) every case.
+            worker_state["renderer"] = Renderer(site, theme, bytecode_dir, index)
+            worker_state["renderer"].warm_up()  # type: ignore[attr-defined]
+            thawed = gc.get_freeze_count() == 0
+            gc.freeze()  # the site is read-only from here: keep the collector from copying its pages into workers
+            try:
+                with worker_pool(jobs_count, maxtasksperchild=max(1, worker_jobs // chunk_size)) as pool:
+                    # While the workers render pages, this process makes the open data files and
+                    # whatever the caller gave it, instead of doing that alone at the end.
+                    waiting = [pool.apply_async(_render_chunk, (c,), callback=done) for c in chunks]
+                    in_this_process()
+                    for result in waiting:
+                        result.get()  # raises a worker's TemplateProblem here
+                    pool.close()  # and let the workers finish, rather than stopping them
+                    pool.join()
+            finally:
+                if thawed:
+                    gc.unfreeze()  # serve builds again and again in one process
+    except TemplateProblem as exc:
+        raise SiteError([exc.problem]) from None
+    finally:
+        worker_state.clear()
+    changed: set[str] = set()
+    pages: list[tuple[str, list[str]]] = []
+    for jid, key, rel, was_changed, refs in (r for chunk_results in results for r in chunk_results):
+        entries[jid] = (key, rel)
+        if was_changed:
+            changed.add(rel)
+        pages.append((rel, refs))
+    return entries, changed, pages
