@@ -129,6 +129,7 @@ def write_bulletin(n: int, root: Path, photos: bool = False) -> None:
     (root / "content" / "places.yaml").write_text(places_yaml(), "utf-8")
     (root / "content" / "topics.yaml").write_text(
         "".join(f"- name: {name}\n  slug: {slug}\n" for name, slug in TOPICS), "utf-8")
+    bases = _photo_bases() if photos else []
     for c in cases(n):
         topics = ", ".join(name for name, _ in c["topics"])
         text = (f"---\ntitle: {c['title']}\ndate: {c['date']}\ntownship: {c['county']}/{c['township']}\n"
@@ -139,7 +140,6 @@ def write_bulletin(n: int, root: Path, photos: bool = False) -> None:
                 f"  - {{date: {c['month']}, stage: consulting, text: 召开议事会}}\n"
                 f"source: {{name: 示例来源, url: https://example.org/{c['index']}}}\nslug: {c['slug']}\n---\n{c['body']}")
         if photos and c["index"] % PHOTO_EVERY == 0:
-            bases = bases if c["index"] else _photo_bases()
             folder = root / "content" / "cases" / c["slug"]
             folder.mkdir()
             for k in (1, 2):

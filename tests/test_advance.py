@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.editing.advance import advance_text, yaml_scalar
-from generator.source.content import Context, parse_document
+from generator.source.content import parse_document
+from generator.source.readers import Context
 from generator.source.model import Case
 from generator.core.yamlsrc import load_yaml
 

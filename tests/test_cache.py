@@ -9,8 +9,8 @@ import pytest
 
 from conftest import case_text, make_site, run, tree_hash
 from generator.core import cachefiles
-from generator.build import cache
-from generator.build import load, pipeline
+from generator.build import cache, doccodec
+from generator.build import load
 
 
 def forget_this_process() -> None:
@@ -138,12 +138,12 @@ def test_decoded_dates_keep_the_zone_object_parsing_gave() -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     for value in ("2021-06-20", "2021-06-20 08:30", "2021-06-20T08:30:00+02:00"):
         parsed = parse_when(value, shanghai)
-        row = cache._when_out(parsed)
-        cache._whens.clear()
-        back = cache._when_in(row)
+        row = doccodec._when_out(parsed)
+        doccodec._whens.clear()
+        back = doccodec._when_in(row)
         assert back == parsed and back.moment.tzinfo is shanghai and back.iso() == parsed.iso()
     fixed = When(dt.datetime(2021, 6, 20, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))))
-    back = cache._when_in(cache._when_out(fixed))
+    back = doccodec._when_in(doccodec._when_out(fixed))
     assert back == fixed and back.moment.utcoffset() == dt.timedelta(hours=8)
 
 

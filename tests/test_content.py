@@ -7,7 +7,9 @@ import pytest
 from conftest import make_site
 
 from generator.source.config import load_config
-from generator.source.content import Context, discover, parse_document
+from generator.source.content import parse_document
+from generator.source.discovery import discover
+from generator.source.readers import Context
 from generator.core.errors import Problem, Problems
 from generator.source.model import Case, Page, Report
 from generator.source.places import load_places
@@ -350,7 +352,7 @@ ODD_VALUES = ["", "~", "[]", "{}", "[[]]", "[{}]", "[~]", "0", "-1", "1.5", ".in
 
 @pytest.mark.parametrize("value", ODD_VALUES)
 def test_odd_values_in_any_field_are_problems_never_crashes(ctx: Context, value: str) -> None:
-    from generator.source.content import CASE_KEYS, PAGE_KEYS, REPORT_KNOWN
+    from generator.source.readers import CASE_KEYS, PAGE_KEYS, REPORT_KNOWN
     for kind, keys in (("cases", CASE_KEYS), ("reports", REPORT_KNOWN), ("pages", PAGE_KEYS)):
         for key in keys:
             text = case_file(f"{key}: {value}") if kind == "cases" else \

@@ -12,7 +12,7 @@ from generator.build import pipeline
 from generator.build import prestat
 from generator.build.cache import PageManifest
 from generator.source.config import BuildOptions
-from generator.source.content import discover_with_stats
+from generator.source.discovery import discover_with_stats
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 
@@ -26,7 +26,7 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, 
                                                                               body=f"第{i}号。") for i in range(5)})
     out = site / "output"
     pipeline.build(site, out, OPTS)
-    monkeypatch.setattr(pipeline, "_large_warm_site", lambda site_dir, opts: True)
+    monkeypatch.setattr(prestat, "pays_off", lambda site_dir, use_cache, jobs: True)
     # Browser tests earlier in the session leave Playwright's threads running, and the helper
     # is not forked beside other threads; the helper itself takes no lock they could hold.
     monkeypatch.setattr(prestat.threading, "active_count", lambda: 1)

@@ -23,7 +23,8 @@ from conftest import REPO, case_text, make_site, tree_hash
 from generator.render import markup as markup_module
 from generator.core import sanitize
 from generator.source.config import load_config
-from generator.source.content import CASE_KEYS, Context, parse_document
+from generator.source.content import parse_document
+from generator.source.readers import CASE_KEYS, Context
 from generator.core.errors import Problems
 from generator.render.markup import render_body
 from generator.source.places import load_places

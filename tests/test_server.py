@@ -13,13 +13,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from http import HTTPStatus
 from pathlib import Path
 
 import pytest
 from conftest import REPO, case_text, make_site, run, tree_hash
 
 from generator.source.config import BuildOptions
-from generator.preview.server import EVENTS_PATH, HTTPStatus, LiveState, Preview, inject, resolve
+from generator.preview.live import EVENTS_PATH, LiveState, inject
+from generator.preview.server import Preview, resolve
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 

@@ -11,7 +11,7 @@ from conftest import case_text, make_site, run, tree_hash
 from generator.build import pipeline
 from generator.build import writer
 from generator.source.config import BuildOptions
-from generator.source.content import discover_with_stats
+from generator.source.discovery import discover_with_stats
 from generator.build.session import Session
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours

@@ -9,7 +9,6 @@ from generator.build.renderpass import render_site
 from generator.core import links
 from generator.core import urls
 from generator.core.errors import Problem, Problems
-from generator.render.jobs import plan
 from generator.site import media
 from generator.source import privacy
 from generator.source.config import BuildOptions

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import hashlib
 from types import SimpleNamespace
-import time
 from pathlib import Path
 from typing import Any, Callable
 
 from generator.build import mediafiles
-from generator.build.cache import DocCache, PinyinCache, decode, encode
+from generator.build.cache import DocCache, PinyinCache
+from generator.build.doccodec import decode, encode
 from generator.build.prestat import Prestat
 from generator.build.session import Session
 from generator.build.workers import collector_paused, worker_pool, worker_state
 from generator.core.cachefiles import CACHE_DIR
-from generator.core.errors import Problem, Problems, SiteError
+from generator.core.errors import Problem, Problems
 from generator.render.theme import Theme, load_theme, precompile
-from generator.site import media
 from generator.site.taxonomy import check_collisions, check_links
 from generator.source import privacy
 from generator.source.config import BuildOptions, load_config
-from generator.source.content import Context, discover_with_stats, media_of_failed, parse_document
+from generator.source.content import media_of_failed, parse_document
+from generator.source.discovery import discover_with_stats
+from generator.source.readers import Context
 from generator.source.model import Case, Document, Page, Report, Site
 from generator.source.places import load_places
 from generator.source.topics import load_topics

@@ -15,8 +15,18 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from generator.build.cache import DocCache
 from generator.core.cachefiles import differing_files
-from generator.source.content import Listing, discover_with_stats
+from generator.source.discovery import Listing, discover_with_stats
+
+
+def pays_off(site_dir: Path, use_cache: bool, jobs: int) -> bool:
+    """Whether a helper stating files beside this process pays for its fork: a warm
+    build of some thousands of documents (their cache is a few MB), with a core to spare."""
+    try:
+        return use_cache and jobs > 1 and DocCache.table_path(site_dir).stat().st_size > 2_000_000
+    except OSError:
+        return False
 
 
 class Prestat:

@@ -4,13 +4,12 @@ from __future__ import annotations
 import gc
 import sys
 import os
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
 from generator.build import writer
-from generator.build.cache import PageManifest, decode
+from generator.build.cache import PageManifest
 from generator.build.keys import Keys
 from generator.build.workers import collector_paused, worker_pool, worker_state
 from generator.core import links

@@ -19,8 +19,7 @@ from generator.core.cachefiles import CACHE_DIR, code_fingerprint, read_cached, 
 from generator.source.model import Document, Site
 from generator.build.searchformat import (
     BATCH, CHUNK, FACETS, Facets, INDEX, NUMPY_FROM, OFFLINE, PATCH_LIMIT, Record, Texts, all_files,
-    chunk_json, chunk_path, decode_ids, encode_ids, index_json, join_shard, offline_js, parse_shard, plain,
-    records, shard_count, shard_of, shard_path, site_fingerprint, tokens,
+    chunk_json, chunk_path, decode_ids, encode_ids, index_json, join_shard, offline_js, parse_shard, records, shard_count, shard_of, shard_path, site_fingerprint, tokens,
 )
 
 if TYPE_CHECKING:

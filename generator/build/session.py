@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 
 from generator.core.cachefiles import differing_files
-from generator.source.content import KINDS, Listing, discover_with_stats
+from generator.source.discovery import KINDS, Listing, discover_with_stats
 
 
 class Session:

@@ -23,7 +23,8 @@ from typing import Any
 import yaml
 
 from generator.source.config import STAGE_KEYS, SiteConfig, load_config, today_for
-from generator.source.content import Context, parse_document, stage_aliases
+from generator.source.content import parse_document
+from generator.source.readers import Context, stage_aliases
 from generator.core.dates import DateError, parse_when
 from generator.core.errors import Problem, Problems, SiteError, join_choices, suggestion
 from generator.source.model import Case

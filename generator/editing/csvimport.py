@@ -20,7 +20,9 @@ from typing import Any
 
 from generator.editing.advance import load_context, write_atomic, yaml_scalar
 from generator.source.config import BuildOptions
-from generator.source.content import Context, discover, parse_document
+from generator.source.content import parse_document
+from generator.source.discovery import discover
+from generator.source.readers import Context
 from generator.core.errors import Problem, Problems, SiteError, join_choices, suggestion
 from generator.source.model import Case
 from generator.render.export import CSV_COLUMNS, cases_csv

@@ -11,7 +11,7 @@ import html
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 from urllib.parse import quote, unquote
 
 from generator.source.mediarefs import resolve

@@ -1,0 +1,70 @@
+"""Files that go into OUT as bytes, not as rendered pages: the theme's static files and
+the copies of photos and attachments (made by mediafiles.py before rendering)."""
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from generator.build import mediafiles
+from generator.build.workers import worker_pool
+from generator.build.writer import Transaction
+from generator.core.cachefiles import CACHE_DIR
+from generator.core.errors import Problems
+from generator.site import media
+from generator.source.model import Document, Site
+
+
+@contextlib.contextmanager
+def media_folder(site_dir: Path, use_cache: bool) -> Iterator[Path]:
+    """Where the copies of photos are made and kept: SITE/.cache/media/, or a temporary folder."""
+    if use_cache:
+        yield site_dir / CACHE_DIR / "media"
+        return
+    with tempfile.TemporaryDirectory(prefix="bulletin-media-") as folder:
+        yield Path(folder)
+
+
+def make_media(site_dir: Path, site: Site, jobs: int, made_dir: Path) -> dict[str, tuple[str, str]]:
+    """The photo copies this build publishes (OUT path → source, variant), made where missing;
+    a source Pillow cannot decode stops the build at the line that names it."""
+    docs: list[Document] = [*site.cases, *site.reports, *site.pages]
+    planned = media.plan(docs, site.media)
+    _, failed = mediafiles.make(site_dir, planned, site.media, made_dir, jobs, worker_pool)
+    if failed:
+        problems = Problems(site.config.language)
+        for doc in docs:
+            for ref in doc.media:
+                if ref.file in failed:
+                    problems.add(doc.path, ref.line, *failed[ref.file])
+        problems.raise_if_errors()
+    return planned
+
+
+def check_static_conflicts(site_dir: Path, language: str, static: dict[str, Path], generated: set[str]) -> None:
+    """A static file may not take the path of a generated one (it would silently replace it)."""
+    problems = Problems(language)
+    for rel, source in static.items():
+        if rel in generated:
+            shown = source.relative_to(site_dir).as_posix() if source.is_relative_to(site_dir) else source.as_posix()
+            problems.add(shown, None, f"静态文件与生成的页面同名（{rel}）；请改名或移走这个文件",
+                         f"this static file has the same path as a generated page ({rel}); rename or move it")
+    problems.raise_if_errors()
+
+
+def put_files(tx: Transaction, site_dir: Path, site: Site, static: dict[str, Path],
+              planned: dict[str, tuple[str, str]], made_dir: Path, files: set[str], changed: set[str]) -> None:
+    """Stage the static files and media copies in `tx`, adding their paths to `files`
+    and those whose bytes are new to `changed`."""
+    for rel, source in static.items():
+        if tx.put(rel, source.read_bytes()):
+            changed.add(rel)
+        files.add(rel)
+    for rel, (source_rel, variant) in planned.items():
+        # Named by content: a copy OUT already holds is the right one.
+        if (tx.out_dir / rel).is_file():
+            tx.keep(rel)
+        elif tx.put(rel, mediafiles.published_bytes(site_dir, source_rel, variant, site.media[source_rel], made_dir)):
+            changed.add(rel)
+        files.add(rel)
