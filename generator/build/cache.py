@@ -138,7 +138,7 @@ class PinyinCache:
 
 
 class RecordCache:
-    """Keeps the open-data record texts (outputs/export.RecordMemo) between builds.
+    """Keeps the open-data record texts (render/export.RecordMemo) between builds.
 
     The file is a stream of marshal values (a header, then one record after another), and
     the records a build makes wait in a temporary file beside it until it is written: at

@@ -3,7 +3,7 @@
 A page whose key is the one recorded for the file now in OUT is not rendered
 again. The rule that keeps this correct: a job's key covers every value its
 template context can reach. `global_key` covers what every page can reach (the
-common context in render.py: config, places, topics, stage counts, plain pages,
+common context in render/renderer.py: config, places, topics, stage counts, plain pages,
 theme, code, today); the per-job parts below mirror the `_ctx_*` builders. A
 new context value must be added here too — tests compare warm builds with cold
 ones after many kinds of edits.
@@ -110,7 +110,7 @@ class Keys:
         elif kind == "feed":
             slugs = self._feed_slugs(job)
             if job[1] in ("stage", "township_stage"):
-                # Notices without bodies (outputs/feeds.py), ordered by when each case entered
+                # Notices without bodies (render/feeds.py), ordered by when each case entered
                 # the stage: any card in the list can change them, no body can.
                 parts.append(self.group("stage-feed", "/".join(job[1:]), slugs))
             else:

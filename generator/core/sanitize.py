@@ -19,7 +19,7 @@ ATTRIBUTES = {
     "time": {"datetime"},
     "abbr": {"title"},
 }
-# case:, report: and page: are our internal links; render.py resolves them per page.
+# case:, report: and page: are our internal links; render/markup.py resolves them per page.
 URL_SCHEMES = {"http", "https", "mailto", "tel", "case", "report", "page"}
 
 

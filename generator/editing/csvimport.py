@@ -1,7 +1,7 @@
 """`bulletin import` and `bulletin export`: cases to and from the spreadsheet of data/cases.csv.
 
 Import makes one case file per row, from the columns of data/cases.csv
-(outputs/export.py CSV_COLUMNS, plus an optional `body` column). Every row is
+(render/export.py CSV_COLUMNS, plus an optional `body` column). Every row is
 checked by the same validator the build uses; a problem is reported as
 `cases.csv:ROW: message`, ROW being the file line where the row starts, and
 if any row fails no file is written. Export writes the site's cases.csv.

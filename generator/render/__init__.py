@@ -1,1 +1,1 @@
-"""Stage 3, rendering: Markdown, the theme, and one module per output kind (pages, feeds, data, search)."""
+"""Stage 3, rendering: Markdown, the theme, and one module per output kind (pages, feeds, sitemap, stats, open data)."""
