@@ -179,6 +179,10 @@ def test_rebuilds_into_one_out_always_equal_a_fresh_build(site: Path, tmp_path: 
         edit("content/cases/liangquan-bridge.md", "另见[卫生室视察](case:saikou-clinic)", "")
         (site / "content/cases/saikou-clinic.md").unlink()
 
+    def places_and_topics_empty_and_fill() -> None:   # the search page offers only those with cases
+        edit("content/cases/chengguan-road.md", "township: 望江县/城关镇", "township: 造甲乡")
+        edit("content/cases/chengguan-road.md", "topics: [交通出行]", "topics: [医疗卫生]")
+
     def tamper_with_out() -> None:
         (out / "robots.txt").unlink()
         with open(out / "index.html", "r+b") as handle:   # written through, as some tools do
@@ -196,6 +200,7 @@ def test_rebuilds_into_one_out_always_equal_a_fresh_build(site: Path, tmp_path: 
         edit("site.yaml", "title: 测试公报", "title: 测试公报二")
         (site / "site.yaml").write_text((site / "site.yaml").read_text("utf-8") + "stages:\n  resolved: 已反馈\n", encoding="utf-8")
         edit("content/topics.yaml", "- name: 医疗卫生", "- name: 医疗健康")
+        edit("content/cases/chengguan-road.md", "topics: [医疗卫生]", "topics: [医疗健康]")
         edit("content/places.yaml", "- name: 安庆市", "- name: 安庆")
         edit("content/places.yaml", "slug: yangmiao", "slug: yang-miao")
 
@@ -210,7 +215,7 @@ def test_rebuilds_into_one_out_always_equal_a_fresh_build(site: Path, tmp_path: 
         edit("site.yaml", "per_page: 2", "per_page: 1")
         edit("site.yaml", "base_url: https://example.org/bulletin/", "base_url: https://example.org/gb/")
 
-    steps = [lambda: None, cases_change, tamper_with_out, break_a_template, config_and_lists, dates_and_links, theme_and_paging]
+    steps = [lambda: None, cases_change, places_and_topics_empty_and_fill, tamper_with_out, break_a_template, config_and_lists, dates_and_links, theme_and_paging]
     for number, step in enumerate(steps):
         step()
         code, _, stderr = run(["build", str(site), "-o", str(out)], capsys)

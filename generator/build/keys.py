@@ -124,7 +124,11 @@ class Keys:
             parts += [r.card for r in self.site.reports]
         elif kind == "page":
             parts.append(index.page_by_slug[job[1]].digest)
-        elif kind in ("404", "robots", "search", "schema", "data_readme"):
+        elif kind == "search":
+            # Its filters offer the townships and topics that have cases.
+            parts += sorted(slug for slug, slugs in index.by_township.items() if slugs) + ["|"]
+            parts += sorted(slug for slug, slugs in index.by_topic.items() if slugs)
+        elif kind in ("404", "robots", "schema", "data_readme"):
             pass  # the global key covers them
         else:  # home, townships, topics, stages, stats, overdue, sitemap, json, csv and anything new
             parts.append(self.all_cards)
