@@ -4,6 +4,7 @@
     python3 benchmarks/run.py --cases 1000 --rounds 5
     python3 benchmarks/run.py --100k          # the 100,000-case scale run (bulletin only)
     python3 benchmarks/run.py --keep          # keep the generated sites and outputs in WORK
+    python3 benchmarks/run.py --load 2        # also beside one busy process per core: quiet and loaded
 
 Each round runs every tool once, in alternating order, and the table shows
 medians of wall time and of peak memory (the sum of the resident memory of
@@ -39,6 +40,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -106,8 +108,15 @@ last_peak_at = 0.0   # seconds into the last measured run when its memory peaked
 last_stderr = ""     # what the last measured run printed on stderr (BULLETIN_TIMINGS=1 phases)
 
 
-def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float]:
-    """(wall seconds, peak MiB of the process tree); raises if the command fails."""
+class Run(NamedTuple):
+    wall: float       # seconds
+    peak: float       # MiB, PSS of the process tree
+    cpu: float        # user + system seconds of the whole process tree (every descendant is reaped)
+    switches: int     # context switches of the tree, voluntary + involuntary
+
+
+def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+    """Wall time, peak memory, CPU seconds and context switches of one run; raises if it fails."""
     os.sync()   # the previous build's writeback is not this one's (see the module notes)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -125,7 +134,11 @@ def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | N
     peak_at: list[float] = [0.0]
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, err = process.communicate()
+    assert process.stderr is not None
+    err = process.stderr.read()
+    # wait4 rather than wait: the rusage of the child and of every descendant it reaped.
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - started
     done.set()
     sampler.join()
@@ -134,7 +147,28 @@ def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | N
     global last_peak_at, last_stderr
     last_peak_at = peak_at[0]
     last_stderr = err.decode(errors="replace")
-    return elapsed, peak / 1024
+    return Run(elapsed, peak / 1024, usage.ru_utime + usage.ru_stime, usage.ru_nvcsw + usage.ru_nivcsw)
+
+
+class BusyLoad:
+    """N processes that each keep one core busy (a plain Python loop), as other work on an
+    office PC or a shared CI runner does; started and stopped by the benchmark itself."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.running: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> "BusyLoad":
+        self.running = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(self.processes)]
+        time.sleep(0.5 if self.running else 0)   # let them reach the scheduler's steady state
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.running:
+            process.kill()
+        for process in self.running:
+            process.wait()
+        self.running = []
 
 
 def tree_digest(root: Path) -> str:
@@ -207,7 +241,13 @@ def finish(keep: bool) -> None:
     empty_trash()
 
 
-def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[str, list[float], list[float]]]:
+Rows = dict[str, dict[str, list[Run]]]   # row name → condition ("quiet", "loaded") → runs
+
+
+def run_size(n: int, rounds: int, work: Path, peers: list[str], load: int = 0) -> tuple[Rows, dict[str, list[str]]]:
+    """Every tool's runs at N cases, and bulletin's cold BULLETIN_TIMINGS lines per condition.
+    With `load`, each round runs every tool quiet and again beside `load` busy processes
+    (which condition goes first alternates by round, as does which tool)."""
     site, pelican_site, hugo_site = work / f"bulletin-{n}", work / f"pelican-{n}", work / f"hugo-{n}"
     eleventy_site = eleventy.ELEVENTY / "sites" / f"eleventy-{n}"
     print(f"\n## {n:,} cases (generating…)", flush=True)
@@ -225,37 +265,41 @@ def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[st
     if "eleventy" in peers and eleventy.available():
         print(f"Eleventy {eleventy.install()}", flush=True)
         eleventy_files = eleventy.write_eleventy(n, eleventy_site)
-    rows: dict[str, tuple[list[float], list[float]]] = {}
-
-    def record(name: str, result: tuple[float, float]) -> None:
-        rows.setdefault(name, ([], []))
-        rows[name][0].append(result[0])
-        rows[name][1].append(result[1])
-
+    rows: Rows = {}
+    timings: dict[str, list[str]] = {}
     out = work / f"out-{n}"
     cases = sorted((site / "content" / "cases").glob("*.md"))
+    timed = dict(os.environ, BULLETIN_TIMINGS="1")
+    edits = 0
+    conditions = ["quiet", "loaded"] if load else ["quiet"]
     for round_no in range(rounds):
-        tools = ["bulletin", "pelican", "hugo", "eleventy"]
-        for tool in tools[round_no % 4:] + tools[:round_no % 4]:  # alternate who goes first
-            if tool == "bulletin":
-                set_aside(site / ".cache")
-                set_aside(out)
-                record("bulletin cold", measure(bulletin_command(site, out)))
-                record("bulletin warm, no edit", measure(bulletin_command(site, out)))
-                edit_body(cases[(round_no * 37) % len(cases)], round_no)
-                record("bulletin warm, 1 body edit", measure(bulletin_command(site, out)))
-                move_township(cases[(round_no * 53 + 11) % len(cases)], round_no)
-                record("bulletin warm, township move", measure(bulletin_command(site, out)))
-            elif tool == "pelican" and pelican:
-                set_aside(pelican_site / "output")
-                record("pelican cold", measure(pelican + ["content", "-o", "output", "-s", "pelicanconf.py", "-q"], cwd=pelican_site))
-            elif tool == "hugo" and hugo:
-                set_aside(hugo_site / "public")
-                record("hugo cold", measure([hugo, "--quiet", "--source", str(hugo_site)]))
-            elif tool == "eleventy" and eleventy_files:
-                set_aside(eleventy_site / "_site")
-                record("eleventy cold", measure(eleventy.COMMAND, cwd=eleventy_site))
-                eleventy.check_output(eleventy_site / "_site", n, eleventy_files)
+        for condition in conditions[round_no % 2:] + conditions[:round_no % 2]:
+            def record(name: str, result: Run) -> None:
+                rows.setdefault(name, {}).setdefault(condition, []).append(result)
+            with BusyLoad(load if condition == "loaded" else 0):
+                tools = ["bulletin", "pelican", "hugo", "eleventy"]
+                for tool in tools[round_no % 4:] + tools[:round_no % 4]:  # alternate who goes first
+                    if tool == "bulletin":
+                        set_aside(site / ".cache")
+                        set_aside(out)
+                        record("bulletin cold", measure(bulletin_command(site, out), env=timed))
+                        timings.setdefault(condition, []).append(last_stderr)
+                        record("bulletin warm, no edit", measure(bulletin_command(site, out)))
+                        edit_body(cases[(edits * 37) % len(cases)], edits)
+                        record("bulletin warm, 1 body edit", measure(bulletin_command(site, out)))
+                        move_township(cases[(edits * 53 + 11) % len(cases)], edits)
+                        record("bulletin warm, township move", measure(bulletin_command(site, out)))
+                        edits += 1
+                    elif tool == "pelican" and pelican:
+                        set_aside(pelican_site / "output")
+                        record("pelican cold", measure(pelican + ["content", "-o", "output", "-s", "pelicanconf.py", "-q"], cwd=pelican_site))
+                    elif tool == "hugo" and hugo:
+                        set_aside(hugo_site / "public")
+                        record("hugo cold", measure([hugo, "--quiet", "--source", str(hugo_site)]))
+                    elif tool == "eleventy" and eleventy_files:
+                        set_aside(eleventy_site / "_site")
+                        record("eleventy cold", measure(eleventy.COMMAND, cwd=eleventy_site))
+                        eleventy.check_output(eleventy_site / "_site", n, eleventy_files)
     # The warm output must equal a cold build of the same (edited) content.
     cold_out = work / f"out-{n}-cold"
     set_aside(cold_out)
@@ -263,7 +307,7 @@ def run_size(n: int, rounds: int, work: Path, peers: list[str]) -> list[tuple[st
     measure(bulletin_command(site, cold_out), env=env)
     identical = tree_digest(out) == tree_digest(cold_out)
     print(f"warm output byte-identical to a cold build: {'yes' if identical else 'NO'}")
-    return [(name, walls, mems) for name, (walls, mems) in rows.items()]
+    return rows, timings
 
 
 def _phase(name: str) -> float:
@@ -315,14 +359,60 @@ def run_photos(n: int, rounds: int, work: Path) -> None:
     print(f"warm output byte-identical to a cold build: {'yes' if identical else 'NO'}")
 
 
-def print_table(rows: list[tuple[str, list[float], list[float]]]) -> None:
-    medians = {name: (statistics.median(w), statistics.median(m)) for name, w, m in rows}
-    cold = medians.get("bulletin cold")
-    print(f"{'build':32} {'median wall':>12} {'peak MiB':>10} {'runs':>5}  vs bulletin cold")
-    for name, walls, _ in rows:
-        wall, mem = medians[name]
-        ratio = f"bulletin/{name.split()[0]} = {cold[0] / wall:.2f}" if cold and not name.startswith("bulletin") else ""
-        print(f"{name:32} {wall:>11.2f}s {mem:>10.0f} {len(walls):>5}  {ratio}")
+def print_table(rows: Rows) -> None:
+    """Medians per row; with a loaded condition, quiet and loaded side by side."""
+    med = statistics.median
+
+    def wall(name: str, condition: str) -> float:
+        return med(r.wall for r in rows[name][condition])
+    cold = rows.get("bulletin cold")
+    if not any("loaded" in by for by in rows.values()):
+        print(f"{'build':32} {'median wall':>12} {'peak MiB':>10} {'CPU s':>8} {'runs':>5}  vs bulletin cold")
+        for name, by in rows.items():
+            runs = by["quiet"]
+            ratio = (f"bulletin/{name.split()[0]} = {wall('bulletin cold', 'quiet') / wall(name, 'quiet'):.2f}"
+                     if cold and not name.startswith("bulletin") else "")
+            print(f"{name:32} {wall(name, 'quiet'):>11.2f}s {med(r.peak for r in runs):>10.0f} "
+                  f"{med(r.cpu for r in runs):>8.2f} {len(runs):>5}  {ratio}")
+        return
+    print(f"{'build':32} {'quiet':>8} {'loaded':>8} {'slowdown':>9} {'CPU quiet':>10} {'CPU loaded':>11} "
+          f"{'CPU growth':>11} {'switches q/l':>15} {'runs':>5}")
+    for name, by in rows.items():
+        quiet, loaded = by["quiet"], by["loaded"]
+        cpu_q, cpu_l = med(r.cpu for r in quiet), med(r.cpu for r in loaded)
+        switches = f"{med(r.switches for r in quiet):.0f}/{med(r.switches for r in loaded):.0f}"
+        print(f"{name:32} {wall(name, 'quiet'):>7.2f}s {wall(name, 'loaded'):>7.2f}s "
+              f"{wall(name, 'loaded') / wall(name, 'quiet'):>8.2f}× {cpu_q:>9.2f}s {cpu_l:>10.2f}s "
+              f"{(cpu_l / cpu_q - 1) * 100:>+10.0f}% {switches:>15} {len(quiet):>5}")
+    if cold:
+        for condition in ("quiet", "loaded"):
+            peers = [n for n in rows if not n.startswith("bulletin")]
+            print(f"{condition}: " + ", ".join(
+                f"bulletin/{n.split()[0]} = {wall('bulletin cold', condition) / wall(n, condition):.2f}" for n in peers))
+
+
+def print_phases(timings: dict[str, list[str]]) -> None:
+    """bulletin cold per phase (medians): wall, CPU seconds, context switches voluntary/involuntary."""
+    for condition, texts in timings.items():
+        table: dict[str, list[tuple[float, float, int, int]]] = {}
+        for text in texts:
+            walls = dict(re.findall(r"(\w+) ([0-9.]+)s", _line(text, "timings: ")))
+            cpus = dict(re.findall(r"(\w+) ([0-9.]+)s", _line(text, "timings cpu: ")))
+            switches = dict((k, (int(v), int(w))) for k, v, w in re.findall(r"(\w+) (\d+)/(\d+)", _line(text, "timings switches: ")))
+            for phase, seconds in walls.items():
+                voluntary, involuntary = switches.get(phase, (0, 0))
+                table.setdefault(phase, []).append((float(seconds), float(cpus.get(phase, "nan")), voluntary, involuntary))
+        med = statistics.median
+        print(f"bulletin cold by phase, {condition}: " + "; ".join(
+            f"{phase} {med(r[0] for r in runs):.2f}s wall {med(r[1] for r in runs):.2f}s CPU "
+            f"{med(r[2] for r in runs):.0f}/{med(r[3] for r in runs):.0f} sw" for phase, runs in table.items()))
+
+
+def _line(text: str, prefix: str) -> str:
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return line[len(prefix):]
+    return ""
 
 
 def main() -> None:
@@ -333,6 +423,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/bulletin-bench"))
     parser.add_argument("--100k", dest="scale", action="store_true", help="one cold build of 100,000 cases")
     parser.add_argument("--keep", action="store_true", help="keep the generated sites and outputs in WORK")
+    parser.add_argument("--load", type=int, default=0, metavar="N",
+                        help="also run every round beside N busy processes (one per core: --load 2 here), "
+                             "and print quiet and loaded side by side")
     parser.add_argument("--no-photos", dest="photos", action="store_false",
                         help="skip the photo runs (the same cases, one in ten with two photos)")
     args = parser.parse_args()
@@ -360,7 +453,9 @@ def main() -> None:
     peers = [p for p in args.peers.split(",") if p]
     try:
         for n in args.cases:
-            print_table(run_size(n, args.rounds, args.work, peers))
+            rows, timings = run_size(n, args.rounds, args.work, peers, args.load)
+            print_table(rows)
+            print_phases(timings)
             if args.photos:
                 run_photos(n, args.rounds, args.work)
     finally:

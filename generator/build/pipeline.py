@@ -107,6 +107,7 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
         session.out_trusted = saved   # OUT holds what the manifest says, and only this process writes it
     records.save()
     bundle.save()
+    phases.mark("save")
     return BuildReport(len(files), len(changed), len(files) - len(changed), phases.total(),
                        tuple(warnings), tuple(phases.items), (("search", searched["seconds"]),))
 
