@@ -113,6 +113,7 @@ class Run(NamedTuple):
     peak: float       # MiB, PSS of the process tree
     cpu: float        # user + system seconds of the whole process tree (every descendant is reaped)
     switches: int     # context switches of the tree, voluntary + involuntary
+    faults: int       # minor page faults of the tree (copy-on-write copies among them)
 
 
 def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
@@ -147,7 +148,7 @@ def measure(command: list[str], cwd: Path | None = None, env: dict[str, str] | N
     global last_peak_at, last_stderr
     last_peak_at = peak_at[0]
     last_stderr = err.decode(errors="replace")
-    return Run(elapsed, peak / 1024, usage.ru_utime + usage.ru_stime, usage.ru_nvcsw + usage.ru_nivcsw)
+    return Run(elapsed, peak / 1024, usage.ru_utime + usage.ru_stime, usage.ru_nvcsw + usage.ru_nivcsw, usage.ru_minflt)
 
 
 class BusyLoad:
@@ -376,14 +377,15 @@ def print_table(rows: Rows) -> None:
                   f"{med(r.cpu for r in runs):>8.2f} {len(runs):>5}  {ratio}")
         return
     print(f"{'build':32} {'quiet':>8} {'loaded':>8} {'slowdown':>9} {'CPU quiet':>10} {'CPU loaded':>11} "
-          f"{'CPU growth':>11} {'switches q/l':>15} {'runs':>5}")
+          f"{'CPU growth':>11} {'switches q/l':>15} {'faults q/l':>15} {'runs':>5}")
     for name, by in rows.items():
         quiet, loaded = by["quiet"], by["loaded"]
         cpu_q, cpu_l = med(r.cpu for r in quiet), med(r.cpu for r in loaded)
         switches = f"{med(r.switches for r in quiet):.0f}/{med(r.switches for r in loaded):.0f}"
+        faults = f"{med(r.faults for r in quiet) / 1000:.0f}k/{med(r.faults for r in loaded) / 1000:.0f}k"
         print(f"{name:32} {wall(name, 'quiet'):>7.2f}s {wall(name, 'loaded'):>7.2f}s "
               f"{wall(name, 'loaded') / wall(name, 'quiet'):>8.2f}× {cpu_q:>9.2f}s {cpu_l:>10.2f}s "
-              f"{(cpu_l / cpu_q - 1) * 100:>+10.0f}% {switches:>15} {len(quiet):>5}")
+              f"{(cpu_l / cpu_q - 1) * 100:>+10.0f}% {switches:>15} {faults:>15} {len(quiet):>5}")
     if cold:
         for condition in ("quiet", "loaded"):
             peers = [n for n in rows if not n.startswith("bulletin")]
