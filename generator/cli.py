@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     advance.add_argument("--note", default=None, help="text of the timeline entry (default: the stage's label)")
     advance.add_argument("--follow-up", default=None, metavar="DATE", help="also set follow_up: DATE")
     advance.add_argument("--site", default=None, help="the site folder (default: found above the files)")
+    advance.add_argument("--force", action="store_true",
+                         help="also move back, repeat the current stage, or date before the last entry or after today")
     advance.add_argument("--debug", action="store_true")
 
     imp = sub.add_parser("import", help="create case files from a CSV with the columns of data/cases.csv")
@@ -231,7 +233,8 @@ def _run_editing(args: argparse.Namespace) -> int:
     if args.command == "advance":
         from generator.editing.advance import advance
         site = _site_dir(args.site) if args.site else None
-        changes = advance([Path(f) for f in args.files], args.to, args.date, args.note, args.follow_up, site)
+        changes = advance([Path(f) for f in args.files], args.to, args.date, args.note, args.follow_up, site,
+                          force=args.force)
         for change in changes:
             print(f"{change.path}: {change.before} → {change.after}")
         return 0

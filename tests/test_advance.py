@@ -169,3 +169,66 @@ def test_written_scalars_read_back_as_the_same_text(value: str) -> None:
     assert load_yaml(f"k: {yaml_scalar(value)}\n") == {"k": value}
     assert load_yaml(f"k: [{yaml_scalar(value, flow=True)}, x]\n") == {"k": [value, "x"]}
     assert load_yaml(f"k: {{text: {yaml_scalar(value, flow=True)}}}\n") == {"k": {"text": value}}
+
+
+# -- guard rails: slips are refused, saying what would happen, unless --force ----------------
+
+TODAY_EPOCH = "1654012800"   # 2022-06-01 00:00 in Asia/Shanghai
+
+
+@pytest.fixture
+def slips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    timeline = "timeline:\n  - {date: 2021-07-15, stage: consulting, text: 召开议事会}\n"
+    return site_with(tmp_path, {
+        "content/cases/done.md": case_text(slug="done", status="resolved"),
+        "content/cases/talks.md": case_text(slug="talks", status="consulting", extra=timeline),
+    })
+
+
+@pytest.mark.parametrize("case, options, zh", [
+    ("done", ["--to", "raised", "--date", "2022-01-01"], "这会把案例从「已办结」退回到「群众点单」，并添加时间线「2022-01-01 群众点单」"),
+    ("talks", ["--to", "consulting", "--date", "2022-01-01"], "案例已处于「协商接单」阶段；这次会再添加一条「2022-01-01 协商接单」的时间线"),
+    ("talks", ["--to", "following_up", "--date", "2021-06-30"], "日期 2021-06-30 早于时间线最后一条（2021-07-15）"),
+    ("talks", ["--to", "following_up", "--date", "2022-06-02"], "日期 2022-06-02 晚于今天（2022-06-01）"),
+])
+def test_a_slip_is_refused_and_force_does_it(slips: Path, case: str, options: list[str], zh: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = slips / f"content/cases/{case}.md"
+    before = path.read_bytes()
+    code, out, err = run(["advance", str(path), *options], capsys)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"content/cases/{case}.md: {zh}"), err
+    assert "请加 --force" in err
+    assert path.read_bytes() == before
+    code, _, err = run(["advance", str(path), *options, "--force"], capsys)
+    assert code == 0, err
+    assert path.read_bytes() != before
+
+
+def test_a_month_is_not_before_a_day_in_it_and_today_is_not_after_today(slips: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = slips / "content/cases/talks.md"
+    assert run(["advance", str(path), "--to", "following_up", "--date", "2021-07"], capsys)[0] == 0
+    assert run(["advance", str(path), "--to", "resolved"], capsys)[0] == 0   # the default date: today
+    assert "{date: 2022-06-01, stage: resolved" in path.read_text(encoding="utf-8")
+
+
+def test_every_slip_of_every_file_is_reported_and_nothing_is_written(slips: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    paths = [slips / "content/cases/done.md", slips / "content/cases/talks.md"]
+    before = [p.read_bytes() for p in paths]
+    code, _, err = run(["advance", *map(str, paths), "--to", "consulting", "--date", "2023-01-01"], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert sum(line.startswith("content/cases/done.md: ") for line in lines) == 2    # back, and after today
+    assert sum(line.startswith("content/cases/talks.md: ") for line in lines) == 2   # again, and after today
+    assert [p.read_bytes() for p in paths] == before
+
+
+def test_english_slips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TODAY_EPOCH)
+    root = site_with(tmp_path, {"site.yaml": "title: Test\nlanguage: en\n",
+                                "content/cases/a.md": case_text(slug="a", status="resolved")})
+    code, _, err = run(["advance", str(root / "content/cases/a.md"), "--to", "raised", "--date", "2022-01-01"], capsys)
+    assert code == 1 and "would move the case back from" in err and "add --force" in err

@@ -291,8 +291,12 @@ def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
 
 
 def advance(files: list[Path], to: str, date: str | None, note: str | None, follow_up: str | None = None,
-            site_dir: Path | None = None, today: dt.date | None = None) -> list[Change]:
-    """Move every file to stage `to`; all or nothing. Raises SiteError listing every problem."""
+            site_dir: Path | None = None, today: dt.date | None = None, force: bool = False) -> list[Change]:
+    """Move every file to stage `to`; all or nothing. Raises SiteError listing every problem.
+
+    A move that is probably a slip (back to an earlier stage, the stage the case is in
+    already, a date before its last timeline entry or after today) is refused, saying
+    what it would have done, unless `force`."""
     site = site_dir or (find_site(files[0]) if files else None)
     if site is None:
         raise SiteError([Problem(str(files[0]) if files else ".", 0,
@@ -301,7 +305,8 @@ def advance(files: list[Path], to: str, date: str | None, note: str | None, foll
     context = load_context(site)
     problems = Problems(context.config.language)
     stage = resolve_stage(context.config, to, problems, ("--to", 0))
-    date_text = _option_date("--date", date, context, problems) or (today or today_for(context.config.tz)).isoformat()
+    today = today or today_for(context.config.tz)
+    date_text = _option_date("--date", date, context, problems) or today.isoformat()
     follow_text = _option_date("--follow-up", follow_up, context, problems)
     problems.raise_if_errors()
     assert stage is not None
@@ -309,13 +314,46 @@ def advance(files: list[Path], to: str, date: str | None, note: str | None, foll
     text_note = note.strip() if note and note.strip() else label
     planned: list[tuple[Path, bytes, Change]] = []
     for path in dict.fromkeys(p.resolve() for p in files):
-        outcome = _advance_one(path, site, context, problems, stage, label, date_text, text_note, follow_text)
+        outcome = _advance_one(path, site, context, problems, stage, label, date_text, text_note, follow_text,
+                               None if force else today)
         if outcome is not None:
             planned.append(outcome)
     problems.raise_if_errors()
     for path, data, _ in planned:
         write_atomic(path, data)
     return [change for _, _, change in planned]
+
+
+def _slips(rel: str, case: Case, stage: str, date_text: str, today: dt.date, context: Context,
+           problems: Problems) -> bool:
+    """Report the ways this move looks like a slip of the keyboard; True if there were any."""
+    config = context.config
+    now, after = config.stage(case.status).label, config.stage(stage).label
+    entry = f"{date_text} {after}"
+    force_zh, force_en = "；如确需如此，请加 --force", "; if that is what you mean, add --force"
+    found = False
+    if stage == case.status:
+        problems.add(rel, None, f"案例已处于「{now}」阶段；这次会再添加一条「{entry}」的时间线{force_zh}",
+                     f"the case is at `{now}` already; this would add a second timeline entry `{entry}`{force_en}")
+        found = True
+    elif STAGE_KEYS.index(stage) < STAGE_KEYS.index(case.status):
+        problems.add(rel, None, f"这会把案例从「{now}」退回到「{after}」，并添加时间线「{entry}」{force_zh}",
+                     f"this would move the case back from `{now}` to `{after}` and add the timeline entry `{entry}`{force_en}")
+        found = True
+    when = parse_when(date_text, config.tz)
+    if case.timeline:
+        last = case.timeline[-1].when
+        # A month (2022-03) is not before a day in that month (2022-03-20).
+        if when.moment < last.moment and not last.iso().startswith(when.iso()):
+            problems.add(rel, None, f"日期 {date_text} 早于时间线最后一条（{last.iso()}）；新的一条会排在它前面{force_zh}",
+                         f"the date {date_text} is before the last timeline entry ({last.iso()}); "
+                         f"the new entry would sort before it{force_en}")
+            found = True
+    if when.date > today:
+        problems.add(rel, None, f"日期 {date_text} 晚于今天（{today.isoformat()}）；时间线记录的是已经发生的事{force_zh}",
+                     f"the date {date_text} is after today ({today.isoformat()}); the timeline records what has happened{force_en}")
+        found = True
+    return found
 
 
 def _option_date(option: str, value: str | None, context: Context, problems: Problems) -> str | None:
@@ -331,7 +369,8 @@ def _option_date(option: str, value: str | None, context: Context, problems: Pro
 
 
 def _advance_one(path: Path, site: Path, context: Context, problems: Problems, stage: str, label: str,
-                 date_text: str, note: str, follow_text: str | None) -> tuple[Path, bytes, Change] | None:
+                 date_text: str, note: str, follow_text: str | None,
+                 guard_today: dt.date | None) -> tuple[Path, bytes, Change] | None:
     try:
         rel = _display(path, site)
     except ValueError:
@@ -347,6 +386,8 @@ def _advance_one(path: Path, site: Path, context: Context, problems: Problems, s
     case, found = parse_document("cases", rel, data, context)
     if case is None or not isinstance(case, Case):
         problems.extend(found)  # the file must be valid before it is edited
+        return None
+    if guard_today is not None and _slips(rel, case, stage, date_text, guard_today, context, problems):
         return None
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
     try:
