@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("site", nargs="?", default=".")
     export.add_argument("-o", "--out", default=None, metavar="FILE", help="write to FILE (default: standard output)")
     export.add_argument("--debug", action="store_true")
+
+    due = sub.add_parser("due", help="list the cases whose follow-up is overdue or due soon, most urgent first")
+    due.add_argument("site", nargs="?", default=".")
+    due.add_argument("--within", type=int, default=30, metavar="DAYS", help="also list follow-ups due within DAYS (default: 30)")
+    due.add_argument("--csv", default=None, metavar="FILE", help="also write the list as CSV to FILE (- for standard output)")
+    due.add_argument("--drafts", action="store_true", help="include drafts and future-dated cases")
+    due.add_argument("--debug", action="store_true")
     return parser
 
 
@@ -225,7 +232,31 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command in ("advance", "import", "export"):
         return _run_editing(args)
+    if args.command == "due":
+        return _run_due(args)
     raise UsageError(f"unknown command {args.command}")
+
+
+def _run_due(args: argparse.Namespace) -> int:
+    """The staff's list of follow-ups overdue or due within --within days."""
+    from generator.editing.textfiles import write_atomic
+    from generator.editing.due import csv_text, due_list, summary, table
+    if args.within < 0:
+        raise UsageError("--within must be 0 or more days")
+    site = _site_dir(args.site)
+    due = due_list(site, _options(site, args), args.within)
+    if args.csv == "-":
+        sys.stdout.write(csv_text(due))
+    else:
+        if due.cases:
+            sys.stdout.write(table(due))
+        if args.csv:
+            target = Path(args.csv)
+            if target.is_dir() or not target.resolve().parent.is_dir():
+                raise UsageError(f"cannot write {args.csv}: choose a file in an existing folder")
+            write_atomic(target, csv_text(due).encode("utf-8"))
+    print(summary(due), file=sys.stderr)
+    return 0
 
 
 def _run_editing(args: argparse.Namespace) -> int:
@@ -247,7 +278,7 @@ def _run_editing(args: argparse.Namespace) -> int:
             print(rel)
         print(f"已创建 {len(created)} 个案例文件" if zh else f"created {len(created)} case files", file=sys.stderr)
         return 0
-    from generator.editing.advance import write_atomic
+    from generator.editing.textfiles import write_atomic
     from generator.editing.csvimport import export_csv
     data = export_csv(site, _options(site, argparse.Namespace(drafts=False, jobs=1)))
     if args.out and args.out != "-":

@@ -9,7 +9,8 @@ from conftest import REPO, case_text, make_site, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.editing.advance import advance_text, yaml_scalar
+from generator.editing.advance import advance_text
+from generator.editing.textfiles import yaml_scalar
 from generator.source.content import parse_document
 from generator.source.readers import Context
 from generator.source.model import Case

@@ -1,1 +1,1 @@
-"""Commands that write content for editors: new, init, advance, import and export."""
+"""Commands for editors and staff: new, init, advance, import and export, due."""

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.editing.advance import load_context, write_atomic, yaml_scalar
+from generator.editing.advance import load_context
+from generator.editing.textfiles import write_atomic, yaml_scalar
 from generator.source.config import BuildOptions
 from generator.source.content import parse_document
 from generator.source.discovery import discover
