@@ -3,6 +3,7 @@ the copies of photos and attachments (made by mediafiles.py before rendering).""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -68,3 +69,23 @@ def put_files(tx: Transaction, site_dir: Path, site: Site, static: dict[str, Pat
         elif tx.put(rel, mediafiles.published_bytes(site_dir, source_rel, variant, site.media[source_rel], made_dir)):
             changed.add(rel)
         files.add(rel)
+
+
+COMPRESSED_SUFFIXES = (".html", ".xml", ".json", ".csv", ".css", ".js", ".svg", ".txt", ".webmanifest", ".xsl")
+
+
+def put_compressed(tx: Transaction, files: set[str], changed: set[str]) -> None:
+    """FILE.gz beside every text file (site.yaml `precompress: true`), for servers that send a
+    ready .gz to browsers that accept it (nginx `gzip_static on`, Apache with mod_rewrite).
+    Made again only for files whose bytes changed; a zero mtime keeps them reproducible."""
+    for rel in sorted(files):
+        if not rel.endswith(COMPRESSED_SUFFIXES):
+            continue
+        packed = rel + ".gz"
+        if rel in changed or not (tx.out_dir / packed).is_file():
+            data = (tx.staging / rel).read_bytes()
+            if tx.put(packed, gzip.compress(data, compresslevel=9, mtime=0)):
+                changed.add(packed)
+        else:
+            tx.keep(packed)
+        files.add(packed)

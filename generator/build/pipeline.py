@@ -90,6 +90,8 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
             changed |= bundle.written
             assets.check_static_conflicts(site_dir, site.config.language, static, files)
             assets.put_files(tx, site_dir, site, static, planned, made_dir, files, changed)
+            if site.config.precompress:
+                assets.put_compressed(tx, files, changed)
             phases.mark("static")
 
             # 6. Commit: OUT becomes the staging tree in one rename.

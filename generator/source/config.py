@@ -20,7 +20,7 @@ DEFAULT_STAGE_LABELS = {
 LANGUAGES = ("zh-CN", "en")
 
 SITE_KEYS = ("title", "description", "base_url", "language", "timezone", "theme", "per_page",
-             "stages", "author", "feed_limit", "index_links")
+             "stages", "author", "feed_limit", "index_links", "precompress")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,7 @@ class SiteConfig:
     author: str = ""
     feed_limit: int = 20
     index_links: bool = False   # links end in index.html, so the site browses from a USB stick
+    precompress: bool = False   # FILE.gz beside every text file, for servers that send it as is (nginx gzip_static)
     stages: tuple[Stage, ...] = field(default_factory=tuple)
 
     @property
@@ -139,6 +140,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig:
         author=r.get("author", str, default=""),
         feed_limit=max(1, r.get("feed_limit", int, example="20", default=base.feed_limit)),
         index_links=r.get("index_links", bool, example="false", default=False),
+        precompress=r.get("precompress", bool, example="true", default=False),
         stages=_read_stages(data, r, problems, language),
     )
 
