@@ -193,9 +193,9 @@ def _run(args: argparse.Namespace) -> int:
         zh = load_config(site, Problems()).language != "en"
         shown = out_dir.relative_to(Path.cwd()) if out_dir.is_relative_to(Path.cwd()) else out_dir
         if zh:
-            print(f"已生成 {report.pages} 个文件（写入 {report.written}，未变 {report.unchanged}），用时 {report.seconds:.2f} 秒 → {shown}")
+            print(f"已生成 {report.pages} 个文件（写入 {report.written}，未变 {report.unchanged}），用时 {report.seconds:.2f} 秒 → {shown}{report.unpublished_note(True)}")
         else:
-            print(f"built {report.pages} files ({report.written} written, {report.unchanged} unchanged) in {report.seconds:.2f} s → {shown}")
+            print(f"built {report.pages} files ({report.written} written, {report.unchanged} unchanged) in {report.seconds:.2f} s → {shown}{report.unpublished_note(False)}")
         return 0
     if args.command == "serve":
         from generator.preview.server import serve
@@ -221,6 +221,11 @@ def _run(args: argparse.Namespace) -> int:
         config = load_config(site, Problems())
         path = new_case(site, args.title, args.township, args.topic, today_for(config.tz))
         print(path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path)
+        if "\ndraft: true" in path.read_text(encoding="utf-8"):   # the archetype starts cases as drafts
+            print("这是一篇草稿（draft: true），不会出现在公开网站上；用 bulletin serve --drafts 预览，"
+                  "写好后删除 draft: true 一行即可发布" if config.language != "en" else
+                  "this is a draft (draft: true) and stays off the public site; preview it with "
+                  "bulletin serve --drafts, and delete the draft: true line to publish it", file=sys.stderr)
         return 0
     if args.command == "init":
         from generator.editing.scaffold import init_site

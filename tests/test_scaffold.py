@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run, tree_hash
+from conftest import case_text, make_site, run, tree_hash
 
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 
@@ -57,19 +57,39 @@ def test_new_writes_a_draft_case_that_builds(init_site: Path, tmp_path: Path, ca
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2022, 3, 1, 12, tzinfo=dt.UTC).timestamp())))
     code, stdout, stderr = run(["new", str(init_site), "南干渠新架桥梁：群众“出行难”解决了",
                                 "--township", "凉泉乡", "--topic", "交通出行"], capsys)
-    assert (code, stderr) == (0, "")
+    assert code == 0
+    assert stderr.startswith("这是一篇草稿（draft: true），不会出现在公开网站上；用 bulletin serve --drafts 预览")
     path = Path(stdout.strip())
     assert path.resolve() == (init_site / "content" / "cases" / "nan-gan-qu-xin-jia-qiao-liang-qun-zhong-chu-xing-nan-jie-jue-le.md").resolve()
     text = path.read_text("utf-8")
     assert "date: 2022-03-01" in text and "draft: true" in text and "南干渠新架桥梁：群众“出行难”解决了" in text
 
     out = tmp_path / "out"
-    assert run(["build", str(init_site), "-o", str(out)], capsys)[0] == 0
+    code, stdout, _ = run(["build", str(init_site), "-o", str(out)], capsys)
+    assert code == 0 and stdout.rstrip().endswith("；未发布：1 篇草稿（用 --drafts 预览）")
     assert not (out / "cases" / "nan-gan-qu-xin-jia-qiao-liang-qun-zhong-chu-xing-nan-jie-jue-le").exists()
-    code, _, stderr = run(["build", str(init_site), "-o", str(out), "--drafts"], capsys)
-    assert (code, stderr) == (0, "")
+    code, stdout, stderr = run(["build", str(init_site), "-o", str(out), "--drafts"], capsys)
+    assert (code, stderr) == (0, "") and "未发布" not in stdout
     page = (out / "cases" / "nan-gan-qu-xin-jia-qiao-liang-qun-zhong-chu-xing-nan-jie-jue-le" / "index.html").read_text("utf-8")
     assert "南干渠新架桥梁：群众“出行难”解决了" in page
+    # A preview cannot pass for the public page: a banner, and no search engine indexes it.
+    assert '<p class="draft-banner" role="note"><strong>草稿</strong>' in page
+    assert '<meta name="robots" content="noindex">' in page
+    home = (out / "index.html").read_text("utf-8")
+    assert "draft-banner" not in home and 'content="noindex"' not in home
+
+
+def test_skipped_drafts_and_future_documents_are_counted_in_english(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2022, 3, 1, 12, tzinfo=dt.UTC).timestamp())))
+    site = make_site(tmp_path / "site", {
+        "site.yaml": "title: Test\nlanguage: en\n",
+        "content/cases/a.md": case_text(slug="a", extra="draft: true\n"),
+        "content/cases/b.md": case_text(slug="b", extra="draft: true\n"),
+        "content/cases/c.md": case_text(slug="c", date="2023-01-01"),
+        "content/cases/d.md": case_text(slug="d")})
+    code, stdout, _ = run(["build", str(site), "-o", str(tmp_path / "out")], capsys)
+    assert code == 0 and stdout.rstrip().endswith("; not published: 2 drafts, 1 dated after today (preview with --drafts)")
 
 
 def test_new_refuses_to_overwrite(init_site: Path, capsys: pytest.CaptureFixture[str]) -> None:

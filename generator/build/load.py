@@ -64,6 +64,8 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
             return True
         return not doc.draft and (doc.when is None or doc.when.date <= today)
     live = [d for d in docs if published(d)]
+    left_out = [d for d in docs if not published(d)]
+    unpublished = (sum(1 for d in left_out if d.draft), sum(1 for d in left_out if not d.draft))
     for doc in live:  # personal data stops the build before anything is published
         problems.extend(privacy.problems(doc.path, doc.personal_found, doc.personal_allowed, config.language))
     # Photos and attachments: every file checked now, before anything is written.
@@ -84,7 +86,8 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
 
     base_url = (opts.base_url or config.base_url).rstrip("/") + "/"
     site = Site(config=config, places=places, topics=topics, cases=tuple(cases), reports=tuple(reports),
-                pages=tuple(pages), base_url=base_url, today_iso=today.isoformat(), media=found_media)
+                pages=tuple(pages), base_url=base_url, today_iso=today.isoformat(), media=found_media,
+                unpublished=unpublished)
     return site, theme, problems.warnings
 
 

@@ -111,7 +111,7 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
     bundle.save()
     phases.mark("save")
     return BuildReport(len(files), len(changed), len(files) - len(changed), phases.total(),
-                       tuple(warnings), tuple(phases.items), (("search", searched["seconds"]),))
+                       tuple(warnings), tuple(phases.items), (("search", searched["seconds"]),), site.unpublished)
 
 
 def spare_dir(site_dir: Path, out_dir: Path) -> Path:

@@ -29,6 +29,19 @@ class BuildReport:
     warnings: tuple[Problem, ...] = ()
     costs: tuple[PhaseCost, ...] = ()   # per phase, for benchmarks and BULLETIN_TIMINGS=1
     alongside: tuple[tuple[str, float], ...] = ()   # work done during the render phase, in this process
+    unpublished: tuple[int, int] = (0, 0)   # (drafts, future-dated documents) left out
+
+    def unpublished_note(self, zh: bool) -> str:
+        """What was left out and how to see it, for the line a build prints; empty if nothing was."""
+        drafts, future = self.unpublished
+        if not drafts and not future:
+            return ""
+        if zh:
+            parts = ([f"{drafts} 篇草稿"] if drafts else []) + ([f"{future} 篇日期在今天之后"] if future else [])
+            return "；未发布：" + "、".join(parts) + "（用 --drafts 预览）"
+        parts = ([f"{drafts} draft{'s' if drafts > 1 else ''}"] if drafts else []) + (
+            [f"{future} dated after today"] if future else [])
+        return "; not published: " + ", ".join(parts) + " (preview with --drafts)"
 
     @property
     def phases(self) -> tuple[tuple[str, float], ...]:

@@ -280,7 +280,7 @@ class Preview:
                 self.echo_err(line)
             self._warnings = warnings
         self.echo(text["built"].format(when=when, what=what, written=report.written, pages=report.pages,
-                                       seconds=time.perf_counter() - started))
+                                       seconds=time.perf_counter() - started) + report.unpublished_note(not lang.startswith("en")))
         return True
 
     def _failed(self, when: str, what: str, lines: tuple[str, ...], lang: str, count: int) -> None:

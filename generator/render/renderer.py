@@ -148,6 +148,7 @@ class Renderer:
         url, template, context = getattr(self, "_ctx_" + kind)(*job[1:])
         root = "/" + self.site.base_url.split("/", 3)[3] if kind == "404" else urls.root_for(url)
         context.update(self._common(url, root))
+        context.setdefault("draft", False)   # a draft's own page (built with --drafts) says so
         return urls.out_path(url), self._template(template, context).encode()
 
     def _import_macros(self) -> None:
@@ -219,7 +220,7 @@ class Renderer:
         case = self.index.case_by_slug[slug]
         url = urls.case(slug)
         return url, "case.html", {
-            "case": case, "body": self.body_html(case, urls.root_for(url)),
+            "case": case, "body": self.body_html(case, urls.root_for(url)), "draft": case.draft,
             "related": self.index.related(case),
             "reports": [self.index.report_by_slug[s] for s in self.index.reports_by_case.get(slug, ())]}
 
@@ -331,13 +332,13 @@ class Renderer:
         report = self.index.report_by_slug[slug]
         url = urls.report(slug)
         linked = dict.fromkeys(list(report.cases) + [s for k, s, _ in report.links if k == "case"])
-        return url, "report.html", {"report": report, "body": self.body_html(report, urls.root_for(url)),
+        return url, "report.html", {"report": report, "body": self.body_html(report, urls.root_for(url)), "draft": report.draft,
                                     "linked": self.cases([s for s in linked if s in self.index.case_by_slug])}
 
     def _ctx_page(self, slug: str) -> tuple[str, str, dict[str, Any]]:
         page = self.index.page_by_slug[slug]
         url = urls.page(slug)
-        return url, "page.html", {"page": page, "body": self.body_html(page, urls.root_for(url))}
+        return url, "page.html", {"page": page, "body": self.body_html(page, urls.root_for(url)), "draft": page.draft}
 
     def excerpt(self, doc: Case | Report | Page, length: int = 120) -> str:
         text = plain_text(self._body_of(doc))

@@ -141,3 +141,4 @@ class Site:
     today_iso: str
     static_files: tuple[tuple[str, str], ...] = field(default=())  # (OUT-relative path, absolute source path)
     media: dict[str, Any] = field(default_factory=dict)   # site-relative path → media.Facts of every file brought
+    unpublished: tuple[int, int] = (0, 0)   # (drafts, future-dated documents) left out of this build
