@@ -121,7 +121,12 @@ def main(argv: list[str] | None = None) -> int:
 def _site_dir(value: str) -> Path:
     site = Path(value).resolve()
     if not site.is_dir():
-        raise UsageError(f"site folder not found: {value}")
+        raise UsageError(f"找不到网站目录 {value} / site folder not found: {value}")
+    if not (site / "site.yaml").is_file() and not (site / "content").is_dir():
+        raise UsageError(f"{value} 不是网站目录（其中没有 site.yaml，也没有 content/）；请在网站目录中运行，"
+                         f"或写出它的路径，如 bulletin build 我的网站；新建网站用 bulletin init 目录名 / "
+                         f"{value} is not a site folder (no site.yaml, no content/): run this in the site's folder "
+                         f"or name it; bulletin init DIR makes a new site")
     return site
 
 

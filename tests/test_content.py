@@ -133,8 +133,8 @@ def test_township_as_a_path_and_by_slug(ctx: Context) -> None:
     (("township: 凉泉镇",), "content/cases/x.md:6: content/places.yaml 中没有乡镇（街道）「凉泉镇」；你是不是想写 凉泉乡？"),
     (("topics: [交通出形]",), "content/cases/x.md:6: content/topics.yaml 中没有议题「交通出形」；你是不是想写 交通出行？"),
     (("topics: [教育]",), "content/cases/x.md:6: content/topics.yaml 中没有议题「教育」；可用的议题：交通出行、农田水利"),
-    (("status: resolvd",), ("content/cases/x.md:6: 「status」的值「resolvd」不是已知的阶段；应为 raised、adopted、consulting、"
-                            "following_up、resolved 之一（或其中文名称）；你是不是想写 resolved？")),
+    (("status: resolvd",), ("content/cases/x.md:6: 「status」的值「resolvd」不是已知的阶段；应为 群众点单、委员买单、协商接单、跟进查单、已办结 "
+                            "之一（或 raised、adopted、consulting、following_up、resolved）；你是不是想写 resolved？")),
     (("date: 2021-13-45",), "content/cases/x.md:6: 无法识别的日期「2021-13-45」；可写成 2021-06-20、2021-06 或 2021年6月20日"),
     (("-topics",), "content/cases/x.md:1: 缺少必填字段「topics」，例如 topics: [交通出行]"),
     (("topics: []",), "content/cases/x.md:6: 必填字段「topics」没有填写内容，例如 topics: [交通出行]"),
@@ -153,8 +153,8 @@ def test_township_as_a_path_and_by_slug(ctx: Context) -> None:
     (("source: ftp://example.org/a",), "content/cases/x.md:7: 来源链接「ftp://example.org/a」只能是 http:// 或 https:// 开头的网址"),
     (("timeline: 召开议事会",), "content/cases/x.md:7: timeline 应为列表，每项如 - {date: 2021-06, stage: raised, text: 群众反映}"),
     (("timeline: [{date: 2021-06, stage: raisd, text: x}]",),
-     ("content/cases/x.md:7: 「stage」的值「raisd」不是已知的阶段；应为 raised、adopted、consulting、following_up、resolved "
-      "之一（或其中文名称）；你是不是想写 raised？")),
+     ("content/cases/x.md:7: 「stage」的值「raisd」不是已知的阶段；应为 群众点单、委员买单、协商接单、跟进查单、已办结 "
+      "之一（或 raised、adopted、consulting、following_up、resolved）；你是不是想写 raised？")),
 ])
 def test_one_defect_one_located_message(ctx: Context, lines: tuple[str, ...], expected: str) -> None:
     doc, problems = parse(ctx, case_file(*lines))

@@ -4,6 +4,8 @@ Shared by site.yaml, places, topics and front matter. Pure.
 """
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -14,6 +16,10 @@ _TYPE_NAMES = {
     str: ("文字", "text"), int: ("整数", "a whole number"), bool: (" true 或 false", "true or false"),
     list: ("列表", "a list"), dict: ("键值对", "a mapping"),
 }
+
+
+# Separators editors type between names: 、 ， , ； ; and full-width spaces.
+_LIST_SEPARATORS = re.compile(r"[、，,；;\u3000]+")
 
 
 class Reader:
@@ -79,6 +85,12 @@ class Reader:
             return ()
         value = self.data[key]
         if isinstance(value, str):
+            names = [n for n in _LIST_SEPARATORS.split(value.strip().strip("【】[]［］")) if n.strip()]
+            if len(names) > 1 or value.strip()[:1] in ("【", "［"):
+                written = "[" + ", ".join(n.strip() for n in names) + "]"
+                self.error(key, f"「{key}」有几项时请写成列表：{key}: {written}（方括号、英文逗号加空格）",
+                           f"write several `{key}` as a list: {key}: {written} (square brackets, commas)", at_value=True)
+                return ()
             return ((value.strip(), self.value_line(key)),)
         if not isinstance(value, YList) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
             self.error(key, f"「{key}」应为文字列表，例如 {key}: {example}",

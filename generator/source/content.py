@@ -23,6 +23,7 @@ from generator.source.readers import Context, Links, read_case, read_page, read_
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+_FULL_WIDTH_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*：(.*)$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # \t and \n are text (\r is folded on reading)
 LINK_RE = re.compile(r"(?:\]\(\s*<?|\]:\s*|href=[\"'])(case|report|page):([^\s)>\"'#]*)")
 
@@ -80,10 +81,13 @@ def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -
         return None
     try:
         parts = split(text)
-        data_map = load_yaml(parts.yaml_text, parts.yaml_offset)
     except FrontMatterError as exc:
         problems.add(rel, exc.line, exc.zh, exc.en)
         return None
+    if _full_width_colons(parts.yaml_text, parts.yaml_offset, rel, problems):
+        return None   # YAML's own message about these lines would only puzzle
+    try:
+        data_map = load_yaml(parts.yaml_text, parts.yaml_offset)
     except YamlError as exc:
         problems.add(rel, exc.line, exc.zh, exc.en)
         return None
@@ -106,6 +110,18 @@ def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -
     if doc is None:
         return None
     return doc, {"personal_allowed": allowed, "personal_found": scan_personal_data(data, doc), "media": media}
+
+
+def _full_width_colons(yaml_text: str, offset: int, rel: str, problems: Problems) -> bool:
+    """`title：桥` (a Chinese input method's colon after a key): named at its own line."""
+    found = False
+    for number, line in enumerate(yaml_text.split("\n"), offset + 1):
+        if m := _FULL_WIDTH_KEY.match(line):
+            problems.add(rel, number, f"「{m[1]}」后面是全角冒号（：）；键后面要用半角冒号加空格，写成 {m[1]}: {m[2].strip()}",
+                         f"`{m[1]}` is followed by a full-width colon (：); write a plain colon and a space: "
+                         f"{m[1]}: {m[2].strip()}")
+            found = True
+    return found
 
 
 def _check_controls(node: Any, line: int, rel: str, problems: Problems) -> None:

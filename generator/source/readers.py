@@ -91,9 +91,14 @@ def _stage(r: Reader, value: Any, line: int, ctx: Context, key: str = "status") 
     if isinstance(value, str) and value.strip() in aliases:
         return aliases[value.strip()]
     problems = r.problems
-    hint = suggestion(problems, str(value), list(STAGE_KEYS) + [s.label for s in ctx.config.stages])
-    keys = join_choices(problems, STAGE_KEYS)
-    problems.add(r.path, line, f"「{key}」的值「{value}」不是已知的阶段；应为 {keys} 之一（或其中文名称）{hint}",
+    labels = [s.label for s in ctx.config.stages]
+    text = str(value).strip()
+    # 跟进中 → 跟进查单: a label that begins as the text does, else the closest spelling.
+    guess = next((label for label in labels if len(text) >= 2 and label.startswith(text[:2])), None)
+    hint = ((f"；你是不是想写 {guess}？" if problems.zh() else f"; did you mean `{guess}`?") if guess
+            else suggestion(problems, text, list(STAGE_KEYS) + labels))
+    problems.add(r.path, line, f"「{key}」的值「{value}」不是已知的阶段；应为 {join_choices(problems, labels)} 之一"
+                 f"（或 {join_choices(problems, STAGE_KEYS)}）{hint}",
                  f"`{key}` value `{value}` is not a known stage; use one of {', '.join(STAGE_KEYS)} (or its label){hint}")
     return None
 
@@ -173,6 +178,13 @@ def _timeline(r: Reader, ctx: Context) -> tuple[TimelineEntry, ...]:
             continue
         item.line = line
         sub = Reader(item, r.path, r.problems)
+        for extra in [k for k in item if k not in TIMELINE_KEYS and item[k] is None and "text" in item]:
+            # {date: 2021-07, text: 召开会议, 群众满意}: YAML ends the text at the comma
+            sub.error(str(extra), f"文字「{item['text']}, {extra}」里的英文逗号（,）把这一条断开了；"
+                      f"请改用中文逗号（，），或给文字加引号：text: \"{item['text']}, {extra}\"",
+                      f"the ASCII comma in the text `{item['text']}, {extra}` splits the entry; use a Chinese "
+                      f"comma (，) or quote the text: text: \"{item['text']}, {extra}\"")
+            del item[extra]
         sub.unknown_keys(TIMELINE_KEYS, "timeline 条目", "a timeline entry")
         when = _date(sub, "date", ctx.config.tz, required=True)
         text = sub.get("text", str, required=True, example="召开议事会")

@@ -1,0 +1,57 @@
+"""Mistakes county editors make, each answered in Chinese at its own line with the fix spelled out."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import case_text, make_site, run
+
+
+def check(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str], site_yaml: str | None = None) -> str:
+    files = {"content/cases/a.md": text}
+    if site_yaml is not None:
+        files["site.yaml"] = site_yaml
+    site = make_site(tmp_path / "site", files)
+    code, _, err = run(["check", str(site)], capsys)
+    assert code == 1
+    return err
+
+
+@pytest.mark.parametrize("written", ["韩店村、凉泉村", "韩店村，凉泉村", "【韩店村，凉泉村】", "韩店村, 凉泉村", "韩店村；凉泉村"])
+def test_several_villages_in_one_text_ask_for_a_list(tmp_path: Path, written: str, capsys: pytest.CaptureFixture[str]) -> None:
+    err = check(tmp_path, case_text(extra=f"villages: {written}\n"), capsys)
+    assert err.startswith("content/cases/a.md:8: 「villages」有几项时请写成列表：villages: [韩店村, 凉泉村]"), err
+
+
+def test_one_village_as_text_is_still_one_village(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text(extra="villages: 韩店村\n")})
+    assert run(["check", str(site)], capsys)[0] == 0
+
+
+def test_a_full_width_colon_is_named_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = case_text().replace("title: 南干渠新架桥梁", "title：南干渠新架桥梁")
+    err = check(tmp_path, text, capsys)
+    assert err.splitlines()[0] == "content/cases/a.md:2: 「title」后面是全角冒号（：）；键后面要用半角冒号加空格，写成 title: 南干渠新架桥梁"
+
+
+def test_an_ascii_comma_in_a_timeline_text_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = check(tmp_path, case_text(extra="timeline:\n  - {date: 2021-07, text: 召开会议, 群众满意}\n"), capsys)
+    assert err.startswith("content/cases/a.md:9: 文字「召开会议, 群众满意」里的英文逗号（,）把这一条断开了；请改用中文逗号（，）")
+
+
+def test_a_stage_in_other_words_suggests_the_label(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = check(tmp_path, case_text(status="跟进中"), capsys)
+    assert err.startswith("content/cases/a.md:6: 「status」的值「跟进中」不是已知的阶段；应为 群众点单、委员买单、协商接单、跟进查单、已办结 之一")
+    assert "你是不是想写 跟进查单？" in err
+
+
+def test_english_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = check(tmp_path, case_text(extra="villages: 韩店村、凉泉村\n"), capsys, site_yaml="title: T\nlanguage: en\n")
+    assert "write several `villages` as a list: villages: [韩店村, 凉泉村]" in err
+
+
+def test_a_folder_that_is_not_a_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes").mkdir()
+    for command in (["build", str(tmp_path / "notes")], ["check", str(tmp_path / "notes")], ["due", str(tmp_path / "notes")]):
+        code, _, err = run(command, capsys)
+        assert code == 2 and "不是网站目录（其中没有 site.yaml，也没有 content/）" in err and "bulletin init" in err
