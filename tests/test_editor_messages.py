@@ -55,3 +55,17 @@ def test_a_folder_that_is_not_a_site(tmp_path: Path, capsys: pytest.CaptureFixtu
     for command in (["build", str(tmp_path / "notes")], ["check", str(tmp_path / "notes")], ["due", str(tmp_path / "notes")]):
         code, _, err = run(command, capsys)
         assert code == 2 and "不是网站目录（其中没有 site.yaml，也没有 content/）" in err and "bulletin init" in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_asks_for_utf8(tmp_path: Path, encoding: str, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text().encode(encoding)})
+    code, _, err = run(["check", str(site)], capsys)
+    assert code == 1
+    assert err.strip() == "content/cases/a.md:1: 文件是 UTF-16 编码（记事本等的「Unicode」）；请另存为 UTF-8"
+
+
+def test_a_stray_nul_is_still_a_nul(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text(body="正文\x00。").encode()})
+    code, _, err = run(["check", str(site)], capsys)
+    assert code == 1 and "空字符（NUL）" in err

@@ -67,6 +67,10 @@ def media_of_failed(rel: str, data: bytes, ctx: Context) -> tuple[MediaRef, ...]
 
 def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -> tuple[Document, dict[str, Any]] | None:
     """The document, and its personal-data fields (set with the digests in parse_document)."""
+    if _utf16(data):
+        problems.add(rel, 1, "文件是 UTF-16 编码（记事本等的「Unicode」）；请另存为 UTF-8",
+                     "the file is UTF-16 (\"Unicode\" in Notepad and the like); save it as UTF-8")
+        return None
     if b"\x00" in data:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         problems.add(rel, line, "文件中有空字符（NUL），可能不是文本文件；请删除该字符或用文本编辑器另存",
@@ -110,6 +114,14 @@ def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -
     if doc is None:
         return None
     return doc, {"personal_allowed": allowed, "personal_found": scan_personal_data(data, doc), "media": media}
+
+
+def _utf16(data: bytes) -> bool:
+    """A UTF-16 file: its byte-order mark, or (without one) a NUL beside every ASCII character."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:200]
+    return len(head) >= 8 and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4)
 
 
 def _full_width_colons(yaml_text: str, offset: int, rel: str, problems: Problems) -> bool:
