@@ -69,3 +69,12 @@ def test_a_stray_nul_is_still_a_nul(tmp_path: Path, capsys: pytest.CaptureFixtur
     site = make_site(tmp_path / "site", {"content/cases/a.md": case_text(body="正文\x00。").encode()})
     code, _, err = run(["check", str(site)], capsys)
     assert code == 1 and "空字符（NUL）" in err
+
+
+def test_a_front_matter_error_does_not_hide_a_phone_number_in_the_body(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    text = case_text(body="联系人电话13905561234。").replace("township:", "townshp:")
+    err = check(tmp_path, text, capsys)
+    lines = err.splitlines()
+    assert any("未知的键「townshp」" in line for line in lines), err
+    assert any(line.startswith("content/cases/a.md:9: 含有手机号码「139****1234」") for line in lines), err

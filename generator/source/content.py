@@ -19,6 +19,7 @@ from generator.source.limits import body_limits
 from generator.source.mediarefs import read_media
 from generator.source.model import Case, Document, MediaRef
 from generator.source.privacy import ALLOW_KEY, REASON_KEY, read_allowances, scan as scan_personal_data
+from generator.source.privacy import problems as privacy_problems
 from generator.source.readers import Context, Links, read_case, read_page, read_report
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -112,6 +113,8 @@ def _parse(kind: str, rel: str, data: bytes, ctx: Context, problems: Problems) -
     parse = {"cases": read_case, "reports": read_report}.get(kind, read_page)
     doc = parse(r, rel, parts.body, parts.body_start_line, ctx, links)
     if doc is None:
+        # The front matter failed; its personal data is reported in the same run all the same.
+        problems.extend(privacy_problems(rel, scan_personal_data(data, None), allowed, ctx.config.language))
         return None
     return doc, {"personal_allowed": allowed, "personal_found": scan_personal_data(data, doc), "media": media}
 

@@ -98,12 +98,14 @@ def published_texts(doc: Any) -> Iterator[str]:
 
 
 def scan(data: bytes, doc: Any) -> tuple[Finding, ...]:
-    """Personal data in a content file: located in its bytes, plus any only its parsed values show."""
+    """Personal data in a content file: located in its bytes, plus any only its parsed values
+    show (`doc` None: a file whose front matter failed, scanned as bytes only)."""
     found: list[Finding] = []
     for kind, offset, masked in _matches(data):
         found.append((kind, data.count(b"\n", 0, offset) + 1, masked))
     seen = {(kind, masked) for kind, _, masked in found}
-    for kind, _, masked in _matches("\n".join(published_texts(doc)).encode("utf-8", "replace")):
+    texts = published_texts(doc) if doc is not None else ()
+    for kind, _, masked in _matches("\n".join(texts).encode("utf-8", "replace")):
         if (kind, masked) not in seen:  # hidden from the bytes by YAML escapes or folding
             seen.add((kind, masked))
             found.append((kind, 0, masked))
