@@ -78,3 +78,20 @@ def test_a_front_matter_error_does_not_hide_a_phone_number_in_the_body(tmp_path:
     lines = err.splitlines()
     assert any("未知的键「townshp」" in line for line in lines), err
     assert any(line.startswith("content/cases/a.md:9: 含有手机号码「139****1234」") for line in lines), err
+
+
+def test_a_body_link_to_no_page_or_file_stops_the_build_at_its_line(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    body = ("见[开放数据](/data/cases.csv)和[首页](/)。\n\n另见[不存在的案例](/cases/nope/)、![图](/files/missing.png)\n\n"
+            "`[代码里的](/cases/x/)` 不算链接。")
+    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text(slug="a", body=body),
+                                         "content/cases/b.md": case_text(slug="b", body="[案例 a](/cases/a/)")})
+    out = tmp_path / "out"
+    code, _, err = run(["build", str(site), "-o", str(out)], capsys)
+    assert code == 1 and not out.exists()
+    assert err.splitlines() == [
+        "content/cases/a.md:11: 链接「/cases/nope/」指向的页面或文件不存在；请检查这个地址（网站内的地址从 / 开始，如 /cases/liangquan-bridge/）",
+        "content/cases/a.md:11: 链接「/files/missing.png」指向的页面或文件不存在；请检查这个地址（网站内的地址从 / 开始，如 /cases/liangquan-bridge/）",
+    ]
+    (site / "content/cases/a.md").write_text(case_text(slug="a", body="见[开放数据](/data/cases.csv)。"), encoding="utf-8")
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0

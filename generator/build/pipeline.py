@@ -19,7 +19,10 @@ from generator.build.report import BuildReport, Phases
 from generator.build.session import Session
 from generator.build.workers import collector_paused
 from generator.core.cachefiles import CACHE_DIR, sweep_litter
+from generator.core.errors import Problems
+from generator.site.taxonomy import check_paths
 from generator.source.config import BuildOptions
+from generator.source.model import Site
 
 
 def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None = None,
@@ -90,6 +93,7 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
             changed |= bundle.written
             assets.check_static_conflicts(site_dir, site.config.language, static, files)
             assets.put_files(tx, site_dir, site, static, planned, made_dir, files, changed)
+            _check_body_paths(site, files)
             if site.config.precompress:
                 assets.put_compressed(tx, files, changed)
             phases.mark("static")
@@ -122,3 +126,10 @@ def spare_dir(site_dir: Path, out_dir: Path) -> Path:
 def out_stats(site_dir: Path, out_dir: Path) -> dict[str, tuple[int, int]]:
     """The size and mtime of every page file in OUT as the last build recorded them."""
     return PageManifest(site_dir, out_dir).stats
+
+
+def _check_body_paths(site: Site, files: set[str]) -> None:
+    """A body's root-absolute link to nothing stops the build before OUT changes (`check` says so too)."""
+    problems = Problems(site.config.language)
+    check_paths([*site.cases, *site.reports, *site.pages], files, problems)
+    problems.raise_if_errors()

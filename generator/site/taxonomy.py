@@ -3,6 +3,8 @@ cases by township / topic / stage / year. Pure.
 """
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from collections import defaultdict
 from collections.abc import Sequence
 from itertools import zip_longest
@@ -45,11 +47,27 @@ def check_links(docs: list[Case | Report | Page], cases: set[str], reports: set[
     names = {"case": ("案例", "case"), "report": ("报道", "report"), "page": ("页面", "page")}
     for doc in docs:
         for kind, slug, line in doc.links:
-            if slug not in known[kind]:
+            if kind in known and slug not in known[kind]:
                 zh, en = names[kind]
                 hint = suggestion(problems, slug, known[kind])
                 problems.add(doc.path, line, f"链接 {kind}:{slug} 指向的{zh}不存在（或是草稿）；请检查 slug 拼写{hint}",
                              f"link {kind}:{slug} names no published {en}; check the slug{hint}")
+
+
+def check_paths(docs: list[Case | Report | Page], existing: set[str], problems: Problems) -> None:
+    """Root-absolute links and images in bodies (/cases/x/, /files/a.pdf) must lead to a file
+    the build writes; `existing` holds every OUT path."""
+    for doc in docs:
+        for kind, path, line in doc.links:
+            if kind != "path":
+                continue
+            target = unquote(path).lstrip("/")
+            if target == "" or target.endswith("/"):
+                target += "index.html"
+            if target not in existing and target + "/index.html" not in existing:
+                problems.add(doc.path, line, f"链接「{path}」指向的页面或文件不存在；请检查这个地址（网站内的地址从 / 开始，如 /cases/liangquan-bridge/）",
+                             f"the link `{path}` leads to no page or file of the site; check the address "
+                             f"(site addresses start at /, e.g. /cases/liangquan-bridge/)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,8 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 _FULL_WIDTH_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*：(.*)$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # \t and \n are text (\r is folded on reading)
 LINK_RE = re.compile(r"(?:\]\(\s*<?|\]:\s*|href=[\"'])(case|report|page):([^\s)>\"'#]*)")
+# Root-absolute links and images (/cases/x/, /files/a.pdf): checked against the build's files.
+PATH_RE = re.compile(r"(?:\]\(\s*<?|\]:\s*|(?:href|src)=[\"'])(/(?!/)[^\s)>\"'#?]*)")
 
 
 def parse_document(kind: str, rel: str, data: bytes, ctx: Context) -> tuple[Document | None, list[Problem]]:
@@ -160,7 +162,8 @@ def _check_body(body: str, start: int, rel: str, problems: Problems) -> None:
 
 
 def _scan_links(body: str, start: int) -> Links:
-    """case:/report:/page: links with their file lines; code (fenced blocks, `spans`) shows syntax, links nothing."""
+    """case:/report:/page: links, and root-absolute paths as ("path", PATH, line), with their file lines;
+    code (fenced blocks, `spans`) shows syntax, links nothing."""
     found = []
     fence = ""
     for offset, line in enumerate(body.split("\n")):
@@ -171,8 +174,11 @@ def _scan_links(body: str, start: int) -> Links:
         if m := _FENCE.match(line):
             fence = m[1]
             continue
-        if ":" in line:
-            for m in LINK_RE.finditer(_CODE_SPAN.sub("", line)):
+        if ":" in line or "/" in line:
+            text = _CODE_SPAN.sub("", line)
+            for m in LINK_RE.finditer(text):
                 found.append((m[1], m[2], start + offset))
+            for m in PATH_RE.finditer(text):
+                found.append(("path", m[1], start + offset))
     return tuple(found)
 
