@@ -95,3 +95,16 @@ def test_a_body_link_to_no_page_or_file_stops_the_build_at_its_line(tmp_path: Pa
     ]
     (site / "content/cases/a.md").write_text(case_text(slug="a", body="见[开放数据](/data/cases.csv)。"), encoding="utf-8")
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+
+
+def test_a_front_matter_error_does_not_hide_a_link_that_names_nothing(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    broken = case_text(slug="broken").replace("township:", "townshp:")
+    site = make_site(tmp_path / "site", {
+        "content/cases/broken.md": broken,
+        "content/cases/a.md": case_text(slug="a", body="见[桥](case:nope)，另见[坏文件](case:broken)。")})
+    code, _, err = run(["check", str(site)], capsys)
+    assert code == 1
+    assert any("未知的键「townshp」" in line for line in err.splitlines()), err
+    assert any(line.startswith("content/cases/a.md:9: 链接 case:nope 指向的案例不存在") for line in err.splitlines()), err
+    assert "case:broken" not in err   # the broken file's own error comes first

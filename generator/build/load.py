@@ -21,7 +21,7 @@ from generator.source import privacy
 from generator.source.config import BuildOptions, load_config
 from generator.source.content import media_of_failed, parse_document
 from generator.source.discovery import discover_with_stats
-from generator.source.readers import Context
+from generator.source.readers import Context, possible_slugs
 from generator.source.model import Case, Document, Page, Report, Site
 from generator.source.places import load_places
 from generator.source.topics import load_topics
@@ -56,7 +56,6 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     docs = _load_documents(site_dir, context, opts, problems, save_cache, session, prestat, meanwhile)
     if save_cache:
         pinyin_cache.save()
-    parse_failed = bool(problems.errors)
 
     # Drafts and future-dated documents are validated above but published only with --drafts.
     def published(doc: Case | Report | Page) -> bool:
@@ -77,11 +76,16 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     reports = _newest_first([d for d in live if isinstance(d, Report)])
     pages = sorted((d for d in live if isinstance(d, Page)), key=lambda p: p.slug)
 
-    # Cross-file rules need every document parsed first. Links are checked only when every
-    # file parsed: a link to a file with an error of its own would be a second report of it.
+    # Cross-file rules need every document parsed first.
     check_collisions(cases, reports, pages, problems)
-    if not parse_failed:
-        check_links(live, {c.slug for c in cases}, {r.slug for r in reports}, {p.slug for p in pages}, problems)
+    # Links are checked even when some file failed: only a slug that file may have had is let
+    # pass. Not when site.yaml, places or topics failed: no case could be read then.
+    if not any(not p.path.endswith(".md") for p in problems.errors):
+        maybe: set[str] = set()
+        for rel in failed:
+            maybe |= possible_slugs(rel, (site_dir / rel).read_bytes().decode("utf-8", "replace"))
+        check_links(live, {c.slug for c in cases} | maybe, {r.slug for r in reports} | maybe,
+                    {p.slug for p in pages} | maybe, problems)
     problems.raise_if_errors()
 
     base_url = (opts.base_url or config.base_url).rstrip("/") + "/"

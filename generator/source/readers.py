@@ -147,7 +147,7 @@ def read_case(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     follow_up = _date(r, "follow_up", tz, required=False)
     updated = _date(r, "updated", tz, required=False)
     draft = r.get("draft", bool, example="false", default=False)
-    slug = _slug(r, lambda: slugify(title or "") or _file_slug(rel))
+    slug = _slug(r, lambda: slugify(title or "") or file_slug(rel))
     # Read every optional field before giving up, so all of a file's problems are reported at once.
     optional = dict(form=r.get("form", str, default=""), convener=r.get("convener", str, default=""),
                     participants=r.get_count("participants"), beneficiaries=r.get_count("beneficiaries"),
@@ -227,7 +227,8 @@ def _slug_line(r: Reader) -> int:
     return r.line("slug") if "slug" in r.data else r.line("title")
 
 
-def _file_slug(rel: str) -> str:
+def file_slug(rel: str) -> str:
+    """The slug a file's name gives it (content/cases/2021-06-20-x.md and content/cases/x/index.md: x)."""
     stem = Path(rel).stem
     if stem == "index" and rel.count("/") > 2:   # content/cases/NAME/index.md: a case in a folder of its own
         stem = Path(rel).parent.name
@@ -257,7 +258,7 @@ def read_report(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     cases = r.get_text_list("cases", example="[liangquan-bridge]")
     case_links = tuple((("case", slug, line)) for slug, line in cases)
     draft = r.get("draft", bool, example="false", default=False)
-    stem = _file_slug(rel)
+    stem = file_slug(rel)
     slug = _slug(r, lambda: stem if is_valid_slug(stem) and not re.fullmatch(r"[0-9-]+", stem) else slugify(title or "") or stem)
     image = r.get("headimg", str, default="") or r.get("thumbnail", str, default="")
     author = r.get("author", str, default="")
@@ -276,10 +277,26 @@ def read_page(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     r.unknown_keys(PAGE_KEYS, "页面 front matter ", "page front matter")
     title = r.get("title", str, required=True, example="关于本公报")
     when = _date(r, "date", ctx.config.tz, required=False)
-    slug = _slug(r, lambda: _file_slug(rel) or slugify(title or ""))
+    slug = _slug(r, lambda: file_slug(rel) or slugify(title or ""))
     draft = r.get("draft", bool, example="false", default=False)
     description = r.get("description", str, default="")
     if r.problems.errors or title is None:
         return None
     return Page(path=rel, slug=slug, title=title, when=when, body=body, body_start_line=body_line,
                 description=description, draft=draft, links=links, slug_line=_slug_line(r))
+
+
+_SLUG_LINE = re.compile(r"^slug:\s*['\"]?([^'\"\s#]+)", re.M)
+_TITLE_LINE = re.compile(r"^title:\s*['\"]?([^'\"#\n]+)", re.M)
+
+
+def possible_slugs(rel: str, text: str) -> set[str]:
+    """The slugs a file that failed validation may have meant to have: from its `slug:`
+    line, its title and its name. Links to these are not reported, since the file's own
+    error is the one to fix first."""
+    found = {file_slug(rel)}
+    if m := _SLUG_LINE.search(text):
+        found.add(m[1])
+    if m := _TITLE_LINE.search(text):
+        found.add(slugify(m[1].strip()))
+    return found - {""}
