@@ -218,7 +218,7 @@ def _run(args: argparse.Namespace) -> int:
             print(warning.format(), file=sys.stderr)
         for line in exceptions:  # allow_personal_data: published by exception, listed for review
             print(line)
-        print("OK")
+        print("检查通过，没有发现问题" if load_config(site, Problems()).language != "en" else "OK")
         return 0
     if args.command == "new":
         from generator.editing.scaffold import new_case

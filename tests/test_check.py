@@ -118,7 +118,7 @@ def test_check_on_a_good_site_writes_nothing_anywhere(tmp_path: Path, capsys: py
     hashed = tree_hash(site)
     code, stdout, stderr = run(["check", str(site)], capsys)
     assert (code, stderr) == (0, "")
-    assert stdout.strip() == "OK"
+    assert stdout.strip() == "检查通过，没有发现问题"
     assert all_paths(tmp_path) == before      # no output/, no .cache/, no temporary files
     assert tree_hash(site) == hashed
 

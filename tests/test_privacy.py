@@ -168,7 +168,7 @@ def test_an_allowed_hotline_is_published(allow: str, tmp_path: Path, capsys: pyt
     code, stdout, _ = run(["check", str(site)], capsys)
     assert code == 0
     assert stdout.splitlines() == ["content/cases/a.md:8: 允许公开手机号码，理由：县政协公开热线" if "{" in allow or "[" in allow
-                                   else "content/cases/a.md:9: 允许公开手机号码，理由：县政协公开热线", "OK"]
+                                   else "content/cases/a.md:9: 允许公开手机号码，理由：县政协公开热线", "检查通过，没有发现问题"]
 
 
 def test_an_allowance_covers_only_its_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -195,7 +195,7 @@ def test_reports_and_pages_may_allow_too(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 0, err
     assert stdout.splitlines() == ["content/pages/p.md:3: 允许公开手机号码，理由：办公室公开电话和邮箱",
                                    "content/pages/p.md:3: 允许公开电子邮箱地址，理由：办公室公开电话和邮箱",
-                                   "content/reports/r.md:4: 允许公开电子邮箱地址，理由：编辑部公开邮箱", "OK"]
+                                   "content/reports/r.md:4: 允许公开电子邮箱地址，理由：编辑部公开邮箱", "检查通过，没有发现问题"]
 
 
 @pytest.mark.parametrize("allow, message", [
@@ -222,7 +222,7 @@ def test_drafts_are_scanned_when_they_are_published(tmp_path: Path, capsys: pyte
 
 def test_check_lists_nothing_without_exceptions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = site_with(tmp_path, {"content/cases/a.md": case_text(slug="a")})
-    assert run(["check", str(site)], capsys)[:2] == (0, "OK\n")
+    assert run(["check", str(site)], capsys)[:2] == (0, "检查通过，没有发现问题\n")
 
 
 def test_check_lists_exceptions_in_english_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
