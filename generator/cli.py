@@ -130,6 +130,14 @@ def _site_dir(value: str) -> Path:
     return site
 
 
+def _output_file(value: str) -> Path:
+    """A file a command may write (export, due --csv): not a folder, in a folder that exists."""
+    target = Path(value)
+    if target.is_dir() or not target.resolve().parent.is_dir():
+        raise UsageError(f"cannot write {value}: choose a file in an existing folder")
+    return target
+
+
 def _options(site: Path, args: argparse.Namespace) -> BuildOptions:
     from generator.build.workers import default_jobs
     jobs = args.jobs if getattr(args, "jobs", None) is not None else default_jobs()
@@ -261,10 +269,7 @@ def _run_due(args: argparse.Namespace) -> int:
         if due.cases:
             sys.stdout.write(table(due))
         if args.csv:
-            target = Path(args.csv)
-            if target.is_dir() or not target.resolve().parent.is_dir():
-                raise UsageError(f"cannot write {args.csv}: choose a file in an existing folder")
-            write_atomic(target, csv_text(due).encode("utf-8"))
+            write_atomic(_output_file(args.csv), csv_text(due).encode("utf-8"))
     print(summary(due), file=sys.stderr)
     return 0
 
@@ -292,10 +297,7 @@ def _run_editing(args: argparse.Namespace) -> int:
     from generator.editing.csvimport import export_csv
     data = export_csv(site, _options(site, argparse.Namespace(drafts=False, jobs=1)))
     if args.out and args.out != "-":
-        target = Path(args.out)
-        if target.is_dir() or not target.resolve().parent.is_dir():
-            raise UsageError(f"cannot write {args.out}: choose a file in an existing folder")
-        write_atomic(target, data.encode("utf-8"))
+        write_atomic(_output_file(args.out), data.encode("utf-8"))
     else:
         sys.stdout.write(data)
     return 0

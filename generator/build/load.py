@@ -62,14 +62,16 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
         if opts.drafts:
             return True
         return not doc.draft and (doc.when is None or doc.when.date <= today)
-    live = [d for d in docs if published(d)]
-    left_out = [d for d in docs if not published(d)]
+    live: list[Document] = []
+    left_out: list[Document] = []
+    for doc in docs:
+        (live if published(doc) else left_out).append(doc)
     unpublished = (sum(1 for d in left_out if d.draft), sum(1 for d in left_out if not d.draft))
     for doc in live:  # personal data stops the build before anything is published
         problems.extend(privacy.problems(doc.path, doc.personal_found, doc.personal_allowed, config.language))
     # Photos and attachments: every file checked now, before anything is written.
-    failed = sorted({p.path for p in problems.errors if p.path.endswith(".md")} - {d.path for d in docs})
-    found_media = mediafiles.inspect(site_dir, [*live, *_media_of_failed(site_dir, failed, context)], problems,
+    failed = _read_failed(site_dir, {p.path for p in problems.errors if p.path.endswith(".md")} - {d.path for d in docs})
+    found_media = mediafiles.inspect(site_dir, [*live, *_media_of_failed(failed, context)], problems,
                                 site_dir / CACHE_DIR if opts.use_cache else None, save_cache)
     live = [mediafiles.with_media_digests(d, found_media) for d in live]
     cases = _newest_first([d for d in live if isinstance(d, Case)])
@@ -82,8 +84,8 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     # pass. Not when site.yaml, places or topics failed: no case could be read then.
     if not any(not p.path.endswith(".md") for p in problems.errors):
         maybe: set[str] = set()
-        for rel in failed:
-            maybe |= possible_slugs(rel, (site_dir / rel).read_bytes().decode("utf-8", "replace"))
+        for rel, data in failed.items():
+            maybe |= possible_slugs(rel, data.decode("utf-8", "replace"))
         check_links(live, {c.slug for c in cases} | maybe, {r.slug for r in reports} | maybe,
                     {p.slug for p in pages} | maybe, problems)
     problems.raise_if_errors()
@@ -95,14 +97,22 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     return site, theme, problems.warnings
 
 
-def _media_of_failed(site_dir: Path, rels: list[str], context: Context) -> list[Any]:
-    """Files that failed validation, as far as the media check needs them: every problem in one run."""
-    found = []
-    for rel in rels:
+def _read_failed(site_dir: Path, rels: set[str]) -> dict[str, bytes]:
+    """The bytes of the files that failed validation, read once for the checks that still look at them."""
+    found = {}
+    for rel in sorted(rels):
         try:
-            refs = media_of_failed(rel, (site_dir / rel).read_bytes(), context)
+            found[rel] = (site_dir / rel).read_bytes()
         except OSError:
             continue
+    return found
+
+
+def _media_of_failed(failed: dict[str, bytes], context: Context) -> list[Any]:
+    """Files that failed validation, as far as the media check needs them: every problem in one run."""
+    found = []
+    for rel, data in failed.items():
+        refs = media_of_failed(rel, data, context)
         if refs:
             found.append(SimpleNamespace(path=rel, media=refs))
     return found

@@ -80,8 +80,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 def suggestion(problems: Problems, word: str, choices: Iterable[str]) -> str:
     """A localized ' did you mean X?' suffix, or ''."""
     guess = did_you_mean(word, choices)
-    if not guess:
-        return ""
+    return guess_text(problems, guess) if guess else ""
+
+
+def guess_text(problems: Problems, guess: str) -> str:
+    """The localized ' did you mean X?' suffix for a guess made."""
     return f"；你是不是想写 {guess}？" if problems.zh() else f"; did you mean `{guess}`?"
 
 

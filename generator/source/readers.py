@@ -12,7 +12,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from generator.core.dates import DateError, When, date_from_filename, parse_when
-from generator.core.errors import join_choices, suggestion
+from generator.core.errors import guess_text, join_choices, suggestion
 from generator.core.schema import Reader
 from generator.core.slugs import is_valid_slug, slugify
 from generator.core.yamlsrc import YList, YMap
@@ -95,8 +95,7 @@ def _stage(r: Reader, value: Any, line: int, ctx: Context, key: str = "status") 
     text = str(value).strip()
     # 跟进中 → 跟进查单: a label that begins as the text does, else the closest spelling.
     guess = next((label for label in labels if len(text) >= 2 and label.startswith(text[:2])), None)
-    hint = ((f"；你是不是想写 {guess}？" if problems.zh() else f"; did you mean `{guess}`?") if guess
-            else suggestion(problems, text, list(STAGE_KEYS) + labels))
+    hint = guess_text(problems, guess) if guess else suggestion(problems, text, list(STAGE_KEYS) + labels)
     problems.add(r.path, line, f"「{key}」的值「{value}」不是已知的阶段；应为 {join_choices(problems, labels)} 之一"
                  f"（或 {join_choices(problems, STAGE_KEYS)}）{hint}",
                  f"`{key}` value `{value}` is not a known stage; use one of {', '.join(STAGE_KEYS)} (or its label){hint}")
