@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="create case files from a CSV with the columns of data/cases.csv")
     imp.add_argument("csv", metavar="CSV")
     imp.add_argument("site", nargs="?", default=".")
+    imp.add_argument("--update", action="store_true",
+                     help="a row whose slug is a case of the site changes the fields whose cells changed")
+    imp.add_argument("--dry-run", action="store_true", help="show the changes as a table; write nothing")
+    imp.add_argument("--encoding", default=None, help="the CSV's encoding, e.g. gbk (default: UTF-8, else GBK)")
     imp.add_argument("--debug", action="store_true")
 
     export = sub.add_parser("export", help="write the site's cases as CSV (data/cases.csv)")
@@ -274,6 +278,31 @@ def _run_due(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace, site: Path, zh: bool) -> int:
+    from generator.editing.csvimport import change_table, plan_import, write_plan
+    from generator.editing.textfiles import text_table
+    plan = plan_import(Path(args.csv), site, args.csv, update=args.update, encoding=args.encoding)
+    for problem in plan.warnings:
+        print(problem.format(), file=sys.stderr)
+    if plan.encoding not in ("utf-8", "utf-8-sig") and not args.encoding:
+        print(f"{args.csv}: 按 {plan.encoding.upper()} 编码读取" if zh else f"{args.csv}: read as {plan.encoding.upper()}",
+              file=sys.stderr)
+    rows = change_table(plan, zh)
+    if len(rows) > 1:
+        sys.stdout.write(text_table(rows))
+    if not args.dry_run:
+        write_plan(site, plan)
+    made, changed, same = len(plan.created), len(plan.updated), len(plan.unchanged)
+    if zh:
+        done = "试运行，未写入任何文件；去掉 --dry-run 即写入：将" if args.dry_run else "已"
+        print(f"{done}新建 {made} 个、更新 {changed} 个案例文件" + (f"，{same} 行没有变化" if same else ""), file=sys.stderr)
+    else:
+        done = "dry run, nothing written (run without --dry-run to write): would create" if args.dry_run else "created"
+        print(f"{done} {made} and {'update' if args.dry_run else 'updated'} {changed} case files"
+              + (f"; {same} rows unchanged" if same else ""), file=sys.stderr)
+    return 0
+
+
 def _run_editing(args: argparse.Namespace) -> int:
     """The editors' bulk commands: advance, import, export."""
     if args.command == "advance":
@@ -287,12 +316,7 @@ def _run_editing(args: argparse.Namespace) -> int:
     site = _site_dir(args.site)
     zh = load_config(site, Problems()).language != "en"
     if args.command == "import":
-        from generator.editing.csvimport import import_csv
-        created = import_csv(Path(args.csv), site, args.csv)
-        for rel in created:
-            print(rel)
-        print(f"已创建 {len(created)} 个案例文件" if zh else f"created {len(created)} case files", file=sys.stderr)
-        return 0
+        return _import(args, site, zh)
     from generator.editing.textfiles import write_atomic
     from generator.editing.csvimport import export_csv
     data = export_csv(site, _options(site, argparse.Namespace(drafts=False, jobs=1)))

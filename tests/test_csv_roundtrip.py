@@ -40,6 +40,11 @@ def cases_of(out: Path) -> list[dict[str, object]]:
     return records
 
 
+def table_files(out: str) -> list[str]:
+    """The file column of the change table import prints (header line first)."""
+    return [line.split()[1] for line in out.splitlines()[1:]]
+
+
 def without_photo_columns(data: bytes) -> list[list[str]]:
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     keep = [i for i, name in enumerate(rows[0]) if name not in ("photos", "cover")]
@@ -72,7 +77,7 @@ def test_round_trip_through_an_empty_site_gives_the_same_cases(site_copy: Path, 
     code, out, err = run(["import", str(tmp_path / "cases.csv"), str(empty)], capsys)
     assert code == 0, err
     before = cases_of(tmp_path / "before")
-    assert sorted(out.split()) == sorted(f"content/cases/{c['slug']}.md" for c in before)
+    assert sorted(table_files(out)) == sorted(f"content/cases/{c['slug']}.md" for c in before)
     code, _, err = run(["build", str(empty), "-o", str(tmp_path / "after"), "--jobs", "1"], capsys)
     assert code == 0, err
     assert cases_of(tmp_path / "after") == before
@@ -148,7 +153,8 @@ def test_slug_taken_by_a_case_in_the_site(tmp_path: Path, capsys: pytest.Capture
     (tmp_path / "cases.csv").write_bytes(csv_bytes([row(slug="bridge")]))
     code, _, err = run(["import", str(tmp_path / "cases.csv"), str(root)], capsys)
     assert code == 1
-    assert err.strip().endswith("cases.csv:2: 网站中已有 slug 为「bridge」的案例：content/cases/old.md")
+    assert err.strip().endswith("cases.csv:2: 网站中已有 slug 为「bridge」的案例：content/cases/old.md；"
+                                "要用表格更新已有案例，请加 --update")
 
 
 def test_header_problems_point_at_line_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -162,8 +168,27 @@ def test_header_problems_point_at_line_one(tmp_path: Path, capsys: pytest.Captur
     assert any(line.endswith("cases.csv:1: 缺少必需的列「status」") for line in lines)
 
 
-def test_a_gbk_spreadsheet_is_told_to_save_as_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_gbk_spreadsheet_as_chinese_excel_saves_it_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_site(tmp_path / "site", {})
     (tmp_path / "cases.csv").write_bytes(csv_bytes([row(slug="a")], bom=False).decode("utf-8").encode("gbk"))
-    code, _, err = run(["import", str(tmp_path / "cases.csv"), str(root)], capsys)
-    assert code == 1 and "cases.csv:2: 文件不是 UTF-8 编码" in err and "CSV UTF-8" in err
+    code, out, err = run(["import", str(tmp_path / "cases.csv"), str(root)], capsys)
+    assert code == 0, err
+    assert "cases.csv: 按 GBK 编码读取" in err
+    assert "title: 南干渠新架桥梁\n" in (root / "content/cases/a.md").read_text(encoding="utf-8")
+
+
+def test_an_encoding_can_be_named_and_an_unreadable_file_is_explained(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_site(tmp_path / "site", {})
+    (tmp_path / "gbk.csv").write_bytes(csv_bytes([row(slug="a")], bom=False).decode("utf-8").encode("gbk"))
+    code, _, err = run(["import", str(tmp_path / "gbk.csv"), str(root), "--encoding", "GBK"], capsys)
+    assert code == 0, err
+    assert "编码读取" not in err   # named, so not announced
+    assert "title: 南干渠新架桥梁\n" in (root / "content/cases/a.md").read_text(encoding="utf-8")
+    (tmp_path / "bad.csv").write_bytes(csv_bytes([row(slug="b")], bom=False) + b"\xff\xff\n")
+    code, _, err = run(["import", str(tmp_path / "bad.csv"), str(root), "--encoding", "utf-8"], capsys)
+    assert code == 1
+    assert err.strip().endswith("bad.csv:3: 文件无法按 utf-8 编码读取；请在电子表格软件中另存为「CSV UTF-8」，或用 --encoding 写明编码")
+    code, _, err = run(["import", str(tmp_path / "bad.csv"), str(root), "--encoding", "nope"], capsys)
+    assert code == 1 and "--encoding: 未知的编码「nope」；常用的有 utf-8、gbk" in err
+    assert not (root / "content/cases/b.md").exists()

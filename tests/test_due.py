@@ -48,9 +48,9 @@ def test_late_and_soon_cases_most_urgent_first(site: Path, capsys: pytest.Captur
 
 
 def test_columns_line_up_with_chinese_text(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from generator.editing.due import _width
+    from generator.editing.textfiles import display_width
     out = run(["due", str(site)], capsys)[1]
-    starts = {sum(_width(c) for c in line[:line.index("content/")]) for line in out.splitlines()[1:]}
+    starts = {sum(display_width(c) for c in line[:line.index("content/")]) for line in out.splitlines()[1:]}
     assert len(starts) == 1   # the file column starts at the same terminal column on every row
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from types import SimpleNamespace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from generator.build import mediafiles
 from generator.build.cache import DocCache, PinyinCache
@@ -28,19 +28,23 @@ from generator.source.topics import load_topics
 
 
 def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True,
-              session: Session | None = None, prestat: Prestat | None = None) -> tuple[Site, Theme, list[Problem]]:
+              session: Session | None = None, prestat: Prestat | None = None,
+              overlay: Mapping[str, bytes] | None = None) -> tuple[Site, Theme, list[Problem]]:
     """Read and validate everything; raises SiteError listing every problem found.
 
     `save_cache=False` (check) reads SITE/.cache/ but writes nothing. A `session`
     (serve) lists the content files from what its watcher reported; a `prestat`
-    helper (a large warm build) lists them in another process meanwhile.
+    helper (a large warm build) lists them in another process meanwhile. An `overlay`
+    (import, before it writes) gives content files' bytes in place of the disk's, new
+    files among them; it needs opts.use_cache False.
     """
+    assert overlay is None or not opts.use_cache
     with collector_paused():
-        return _load_site(site_dir, opts, save_cache, session, prestat)
+        return _load_site(site_dir, opts, save_cache, session, prestat, overlay or {})
 
 
-def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
-               session: Session | None, prestat: Prestat | None) -> tuple[Site, Theme, list[Problem]]:
+def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool, session: Session | None,
+               prestat: Prestat | None, overlay: Mapping[str, bytes]) -> tuple[Site, Theme, list[Problem]]:
     problems = Problems()
     pinyin_cache = PinyinCache(site_dir, enabled=opts.use_cache)
     config = load_config(site_dir, problems)
@@ -53,7 +57,7 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     def meanwhile() -> None:   # while workers parse: compile the templates for the render
         if save_cache and opts.use_cache and not problems.errors:
             precompile(theme, site_dir / CACHE_DIR / "jinja")
-    docs = _load_documents(site_dir, context, opts, problems, save_cache, session, prestat, meanwhile)
+    docs = _load_documents(site_dir, context, opts, problems, save_cache, session, prestat, meanwhile, overlay)
     if save_cache:
         pinyin_cache.save()
 
@@ -70,7 +74,8 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     for doc in live:  # personal data stops the build before anything is published
         problems.extend(privacy.problems(doc.path, doc.personal_found, doc.personal_allowed, config.language))
     # Photos and attachments: every file checked now, before anything is written.
-    failed = _read_failed(site_dir, {p.path for p in problems.errors if p.path.endswith(".md")} - {d.path for d in docs})
+    failed = _read_failed(site_dir, {p.path for p in problems.errors if p.path.endswith(".md")} - {d.path for d in docs},
+                          overlay)
     found_media = mediafiles.inspect(site_dir, [*live, *_media_of_failed(failed, context)], problems,
                                 site_dir / CACHE_DIR if opts.use_cache else None, save_cache)
     live = [mediafiles.with_media_digests(d, found_media) for d in live]
@@ -97,10 +102,13 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool,
     return site, theme, problems.warnings
 
 
-def _read_failed(site_dir: Path, rels: set[str]) -> dict[str, bytes]:
+def _read_failed(site_dir: Path, rels: set[str], overlay: Mapping[str, bytes]) -> dict[str, bytes]:
     """The bytes of the files that failed validation, read once for the checks that still look at them."""
     found = {}
     for rel in sorted(rels):
+        if rel in overlay:
+            found[rel] = overlay[rel]
+            continue
         try:
             found[rel] = (site_dir / rel).read_bytes()
         except OSError:
@@ -138,9 +146,11 @@ def _context_key(site_dir: Path) -> str:
 
 def _parse_files(items: list[tuple[str, str]]) -> list[tuple[Document | None, list[Problem]]]:
     """Read and parse content files (in a worker, the files are read there, not sent over)."""
-    context, site_dir = worker_state["context"], worker_state["site_dir"]
-    return [parse_document(kind, rel, (site_dir / rel).read_bytes(), context)  # type: ignore[operator, arg-type]
-            for kind, rel in items]
+    context, site_dir, overlay = worker_state["context"], worker_state["site_dir"], worker_state["overlay"]
+
+    def read(rel: str) -> bytes:
+        return overlay[rel] if rel in overlay else (site_dir / rel).read_bytes()  # type: ignore[index, operator, no-any-return]
+    return [parse_document(kind, rel, read(rel), context) for kind, rel in items]  # type: ignore[arg-type]
 
 
 def _parse_files_encoded(items: list[tuple[str, str]]) -> list[tuple[Any, Document | None, list[Problem]]]:
@@ -164,7 +174,8 @@ def _encoded_or_none(doc: Document | None) -> Any:
 
 def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, problems: Problems,
                     save_cache: bool, session: Session | None, prestat: Prestat | None,
-                    meanwhile: Callable[[], None] = lambda: None) -> list[Document]:
+                    meanwhile: Callable[[], None] = lambda: None,
+                    overlay: Mapping[str, bytes] | None = None) -> list[Document]:
     """Parse every content file, reusing cached results for files whose size and mtime did not change.
     `meanwhile` runs in this process while worker processes parse, if they do."""
     cache = DocCache(site_dir, _context_key(site_dir), enabled=opts.use_cache)
@@ -176,6 +187,10 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
         listing = prestat.listing(outside)
     if listing is None:
         listing = discover_with_stats(site_dir, outside)
+    if overlay:
+        listed = {rel for _, rel, _, _ in listing}
+        listing = list(listing) + [("cases", rel, len(data), 0) for rel, data in sorted(overlay.items())
+                                   if rel not in listed and rel.startswith("content/cases/")]
     for kind, rel, size, mtime_ns in listing:
         hit = cache.get(rel, size, mtime_ns)
         if hit is None:
@@ -189,7 +204,7 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
         problems.add(rel, None, "这是指向网站目录以外的链接（符号链接），不会读取；请把文件本身放进 content/",
                      "this is a link to a file outside the site folder and is not read; put the file itself in content/")
     items = [(kind, rel) for kind, rel, _, _ in misses]
-    worker_state.update(context=context, site_dir=site_dir)
+    worker_state.update(context=context, site_dir=site_dir, overlay=overlay or {})
     if opts.jobs > 1 and len(items) >= 400:
         with worker_pool(opts.jobs) as pool:
             size = max(50, len(items) // (opts.jobs * 4) + 1)

@@ -26,6 +26,7 @@ from generator.core.errors import Problem, Problems, SiteError, join_choices, su
 from generator.source.model import Case
 from generator.source.places import load_places
 from generator.source.topics import load_topics
+from generator.editing.frontedit import EditError, Front, compose, front_span, line_end, newline_of, node_end, top_level
 from generator.editing.textfiles import double_quoted, write_atomic, yaml_scalar
 
 TIMELINE_ORDER = ("date", "stage", "text")
@@ -38,14 +39,6 @@ class Change:
     after: str
 
 
-class EditError(Exception):
-    """The text could not be edited: (1-based file line, zh, en)."""
-
-    def __init__(self, line: int, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.line, self.zh, self.en = line, zh, en
-
-
 def _requote(value: str, style: str | None) -> str:
     """A new value in the quoting style of the scalar it replaces."""
     if style == "'":
@@ -55,54 +48,14 @@ def _requote(value: str, style: str | None) -> str:
     return yaml_scalar(value)
 
 
+
 # -- editing one file's text -------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class _Front:
-    start: int        # index of the first character of the YAML text
-    end: int          # index of the closing fence line
-    fence_line: int   # 1-based file line of the opening fence
-
-
-def _front(text: str) -> _Front:
-    offset, line_no, opening = 0, 0, None
-    for line in text.split("\n"):
-        line_no += 1
-        if opening is None:
-            if line.strip() == "":
-                offset += len(line) + 1
-                continue
-            if line.rstrip() != "---":
-                raise EditError(line_no, "文件开头缺少 front matter（第一行应为 ---）",
-                                "missing front matter (the first line should be ---)")
-            opening = (offset + len(line) + 1, line_no)
-        elif line.rstrip() in ("---", "..."):
-            return _Front(opening[0], offset, opening[1])
-        offset += len(line) + 1
-    raise EditError(opening[1] if opening else 1, "front matter 没有结束：缺少第二个 ---",
-                    "front matter is not closed: add a --- line after the fields")
-
-
-def _line_end(text: str, pos: int) -> int:
-    """Index just after the line break that ends the line holding `pos`."""
-    found = text.find("\n", pos)
-    return len(text) if found < 0 else found + 1
-
-
-def _node_end(node: Any) -> int:
-    """Where a node's own text ends: block collections end with their last child."""
-    if isinstance(node, yaml.MappingNode) and node.value and not node.flow_style:
-        return _node_end(node.value[-1][1])
-    if isinstance(node, yaml.SequenceNode) and node.value and not node.flow_style:
-        return _node_end(node.value[-1])
-    return int(node.end_mark.index)
-
 
 def _entry(keys: tuple[str, ...], values: dict[str, str], flow: bool) -> list[tuple[str, str]]:
     return [(k, yaml_scalar(values[k], flow=flow)) for k in keys if k in values]
 
 
-def _timeline_edit(text: str, front: _Front, root: Any, key: Any, node: Any | None,
+def _timeline_edit(text: str, front: Front, root: Any, key: Any, node: Any | None,
                    values: dict[str, str], nl: str) -> tuple[int, int, str]:
     """(start, end, replacement) that appends one entry to the timeline in the file's own style."""
     def flow_map(pairs: list[tuple[str, str]], pad: str = "") -> str:
@@ -113,7 +66,7 @@ def _timeline_edit(text: str, front: _Front, root: Any, key: Any, node: Any | No
     if isinstance(node, yaml.ScalarNode):  # `timeline:` with nothing, or ~ / null
         start, end = front.start + node.start_mark.index, front.start + node.end_mark.index
         if start == end:
-            at = _line_end(text, front.start + key.end_mark.index)
+            at = line_end(text, front.start + key.end_mark.index)
             return at, at, f"  - {flow_map(_entry(TIMELINE_ORDER, values, True))}{nl}"
         return start, end, f"[{flow_map(_entry(TIMELINE_ORDER, values, True))}]"
     if not isinstance(node, yaml.SequenceNode):
@@ -128,7 +81,7 @@ def _timeline_edit(text: str, front: _Front, root: Any, key: Any, node: Any | No
         if last is None:  # `[]`
             close = front.start + node.end_mark.index - 1
             return close, close, flow_map(_entry(keys, values, True))
-        at = front.start + _node_end(last)
+        at = front.start + node_end(last)
         first_line, last_line = node.start_mark.line, last.start_mark.line
         if first_line == last_line:
             return at, at, ", " + flow_map(_entry(keys, values, True))
@@ -142,8 +95,8 @@ def _timeline_edit(text: str, front: _Front, root: Any, key: Any, node: Any | No
     prefix = text[line_start:item_start]
     if not re.fullmatch(r"[ \t]*-[ \t]+", prefix):
         prefix = " " * max(0, last.start_mark.column - 2) + "- "
-    end = front.start + _node_end(last)
-    at = end if text[end - 1:end] == "\n" else _line_end(text, end)
+    end = front.start + node_end(last)
+    at = end if text[end - 1:end] == "\n" else line_end(text, end)
     lead = "" if text[at - 1:at] == "\n" else nl
     if isinstance(last, yaml.MappingNode) and not last.flow_style:
         pad = " " * len(prefix.expandtabs())
@@ -159,18 +112,10 @@ def advance_text(text: str, stage: str, stage_text: str, date: str, note: str, f
 
     `text` is the decoded file without a BOM (line endings as in the file); raises EditError.
     """
-    front = _front(text)
-    yaml_text = text[front.start:front.end]
-    try:
-        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise EditError(front.fence_line + (mark.line + 1 if mark else 1), f"YAML 无法解析：{exc}",
-                        f"YAML cannot be parsed: {exc}") from None
-    if not isinstance(root, yaml.MappingNode):
-        raise EditError(front.fence_line, "front matter 应为「键: 值」形式", "front matter should be `key: value` lines")
-    nl = "\r\n" if "\r\n" in text else "\n"
-    nodes = {k.value: (k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+    front = front_span(text)
+    root = compose(text, front)
+    nl = newline_of(text)
+    nodes = top_level(root)
     edits: list[tuple[int, int, str]] = []
     if "status" not in nodes or not isinstance(nodes["status"][1], yaml.ScalarNode):
         raise EditError(front.fence_line, "缺少 status 字段", "the `status` field is missing")
@@ -188,7 +133,7 @@ def advance_text(text: str, stage: str, stage_text: str, date: str, note: str, f
             at = front.start + key.end_mark.index + 1
             edits.append((at, at, " " + follow_up))
         else:
-            at = _line_end(text, front.start + _node_end(status_node))
+            at = line_end(text, front.start + node_end(status_node))
             lead = "" if text[at - 1:at] == "\n" else nl
             edits.append((at, at, f"{lead}follow_up: {follow_up}{nl}"))
     timeline_key, timeline_node = nodes.get("timeline", (None, None))

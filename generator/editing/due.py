@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.build.load import load_site
+from generator.editing.textfiles import text_table
 from generator.site import lifecycle
 from generator.source.config import BuildOptions
 from generator.source.model import Site
@@ -81,17 +81,9 @@ def _cells(row: DueCase, zh: bool) -> tuple[str, ...]:
     return (when_text(row.days, zh), row.due, row.township, row.stage, row.convener or "—", row.title, row.path)
 
 
-def _width(text: str) -> int:
-    """Columns a terminal gives the text: two for each wide (CJK) character."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def table(due: DueList) -> str:
-    """The list as aligned text for the terminal (every column but the last padded)."""
-    lines = [_headers(due.zh)] + [_cells(row, due.zh) for row in due.cases]
-    widths = [max(_width(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
-    return "\n".join("  ".join([cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(line[:-1])] + [line[-1]])
-                     for line in lines) + "\n"
+    """The list as aligned text for the terminal."""
+    return text_table([_headers(due.zh)] + [_cells(row, due.zh) for row in due.cases])
 
 
 def summary(due: DueList) -> str:

@@ -6,6 +6,8 @@ import json
 import os
 import re
 import tempfile
+import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -64,3 +66,15 @@ def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def text_table(lines: Sequence[Sequence[str]]) -> str:
+    """Rows as aligned text for a terminal: every column but the last padded, CJK counted double."""
+    widths = [max(display_width(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
+    return "\n".join("  ".join([cell + " " * (widths[i] - display_width(cell)) for i, cell in enumerate(line[:-1])] + [line[-1]])
+                     for line in lines) + "\n"
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives the text: two for each wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

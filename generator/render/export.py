@@ -97,7 +97,7 @@ class RecordMemo:
             # record), a file a quarter smaller, and each case one line to grep or diff.
             fragment = json.dumps(record, ensure_ascii=False, sort_keys=True)
             row = io.StringIO()
-            csv.writer(row, lineterminator="\n").writerow([safe_cell(_cell(record[c])) for c in CSV_COLUMNS])
+            csv.writer(row, lineterminator="\n").writerow([safe_cell(cell_text(record[c])) for c in CSV_COLUMNS])
             found = (fragment, row.getvalue())
             self.made[key] = found
         self.used[key] = None
@@ -130,7 +130,7 @@ def safe_cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
