@@ -108,3 +108,16 @@ def test_a_front_matter_error_does_not_hide_a_link_that_names_nothing(tmp_path: 
     assert any("未知的键「townshp」" in line for line in err.splitlines()), err
     assert any(line.startswith("content/cases/a.md:9: 链接 case:nope 指向的案例不存在") for line in err.splitlines()), err
     assert "case:broken" not in err   # the broken file's own error comes first
+
+
+def test_an_id_number_with_a_mistyped_check_digit_is_still_flagged(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    typo = "110105194912310021"   # the specimen 11010519491231002X with its last character mistyped
+    err = check(tmp_path, case_text(body=f"反映人证件号 {typo}。\n"), capsys)
+    assert err.splitlines() == [
+        "content/cases/a.md:9: 「110*************21」（此处已打码显示）像是身份证号码，只是最后一位校验码不对，可能是抄错了一位："
+        "个人信息不能公开。请删除，或改成打码形式 110*************21；若这不是身份证号码而是别的编号，"
+        "在 front matter 中写 allow_personal_data: {id_card: 这是什么编号}"]
+    site = make_site(tmp_path / "allowed", {"content/cases/a.md": case_text(
+        extra="allow_personal_data: {id_card: 这是工程合同编号}\n", body=f"合同编号 {typo}。\n")})
+    assert run(["check", str(site)], capsys)[0] == 0

@@ -51,6 +51,7 @@ def found(text: str) -> list[tuple[str, int, str]]:
     (f"电话 {PHONE}。", "phone"), ("电话：138-1234-5678", "phone"), ("+86 138 1234 5678", "phone"), ("+8613812345678", "phone"),
     ("19912345678", "phone"), ("TEL13812345678", "phone"), ("[拨打](tel:13812345678)", "phone"), (f"身份证{ID_NUMBER}号", "id_card"),
     (ID_NUMBER.lower(), "id_card"), (f"证件 {with_check_digit('34082719900101001')}", "id_card"),
+    (f"身份证{ID_NUMBER[:17]}5", "id_card_typo"), (f"证件 {ID_NUMBER[:16]}13", "id_card_typo"),
     (f"邮箱：{EMAIL}", "email"), ("[写信](mailto:wang@zx.ah.gov.cn)", "email"), ("a_b+c@sub.example.com.cn", "email"),
 ])
 def test_found(text: str, kind: str) -> None:
@@ -59,7 +60,8 @@ def test_found(text: str, kind: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "138****5678", "1381234567", "138123456789", "12812345678", "0556-5123456", "2021-06-20 10:00:00", "受益群众 13800 人",
-    "https://news.example.org/a/13812345678.html", f"https://example.org/?id={ID_NUMBER}", ID_NUMBER[:17] + "5",
+    "https://news.example.org/a/13812345678.html", f"https://example.org/?id={ID_NUMBER}",
+    "202106200000123456", "991234199001010013", "110105189912310021", "110105194913310022",  # no province, or no such birthday
     f"9{ID_NUMBER}", "@某某 的留言", "user@localhost", "110****1234",
 ])
 def test_not_found(text: str) -> None:

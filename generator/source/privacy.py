@@ -10,7 +10,9 @@ with `allow_personal_data` and a reason. Pure.
 What counts (chosen to catch real data while rarely firing on other numbers):
 - an ID card number: 18 characters, 17 digits then a digit or X, not part of a
   longer run of digits or letters, whose last character is the ISO 7064
-  MOD 11-2 check digit of the first 17;
+  MOD 11-2 check digit of the first 17; or one whose check digit is wrong but
+  which has an ID's shape (a province code, then a birth date from 1900 on that
+  exists): most likely a real number with a typo, reported as such;
 - a mobile number: 1, a digit 3-9, then 9 more digits (optionally +86 before
   and a space or hyphen after the 3rd and 7th digit), not inside a longer run
   of digits and not inside an http(s) address (article numbers in URLs);
@@ -19,6 +21,7 @@ Findings are shown masked, so build logs do not repeat the data they warn about.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -36,6 +39,8 @@ ALIASES = {"id_card": "id_card", "id": "id_card", "身份证": "id_card", "身�
 ALLOW_KEY = "allow_personal_data"
 REASON_KEY = "personal_data_reason"
 
+ID_TYPO = "id_card_typo"   # a finding's kind only: allowed, named and masked as an id_card
+
 Allowance = tuple[str, str, int]       # (kind, reason, line of the allow_personal_data entry)
 Finding = tuple[str, int, str]         # (kind, file line or 0, masked text)
 
@@ -45,6 +50,10 @@ _EMAIL = re.compile(rb"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z
 _URL = re.compile(rb"https?://[^\s<>\"')\]]+", re.IGNORECASE)
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+# The first two digits of a mainland ID: the province (GB/T 2260), and 71/81/82/83 for Taiwan,
+# Hong Kong and Macao residents' permits.
+_PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+                       "61 62 63 64 65 71 81 82 83".split())
 _NUMBER = re.compile(rb"[0-9][0-9 +-]{10}")   # a cheap first test: most files have no such run at all
 
 
@@ -54,12 +63,23 @@ def id_check_ok(number: str) -> bool:
     return _CHECK[total % 11] == number[17].upper()
 
 
+def id_shaped(number: str) -> bool:
+    """True if the first 17 digits read as region code and birth date (whatever the check digit)."""
+    if number[:2] not in _PROVINCES:
+        return False
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return born.year >= 1900
+
+
 def mask(kind: str, text: str) -> str:
     """How the value should be written when published: 138****5678, 110*************78, z***@example.org."""
     if kind == "phone":
         digits = re.sub(r"\D", "", text)[-11:]
         return f"{digits[:3]}****{digits[7:]}"
-    if kind == "id_card":
+    if kind in ("id_card", ID_TYPO):
         return f"{text[:3]}{'*' * 13}{text[16:]}"
     name, _, domain = text.partition("@")
     return f"{name[:1]}***@{domain}"
@@ -74,8 +94,12 @@ def _matches(data: bytes) -> Iterator[tuple[str, int, str]]:
             return any(a <= offset < b for a, b in urls)
         for m in _ID.finditer(data):
             text = m[0].decode()
-            if id_check_ok(text) and not in_url(m.start()):
+            if in_url(m.start()):
+                continue
+            if id_check_ok(text):
                 yield "id_card", m.start(), mask("id_card", text)
+            elif id_shaped(text):
+                yield ID_TYPO, m.start(), mask(ID_TYPO, text)
         for m in _PHONE.finditer(data):
             if not in_url(m.start()):
                 yield "phone", m.start(), mask("phone", m[0].decode())
@@ -117,6 +141,17 @@ def problems(path: str, findings: Iterable[Finding], allowed: Iterable[Allowance
     out = Problems(language)
     exempt = {kind for kind, _, _ in allowed}
     for kind, line, masked in findings:
+        if kind == ID_TYPO:
+            if "id_card" not in exempt:
+                out.add(path, line,
+                        f"「{masked}」（此处已打码显示）像是身份证号码，只是最后一位校验码不对，可能是抄错了一位："
+                        f"个人信息不能公开。请删除，或改成打码形式 {masked}；若这不是身份证号码而是别的编号，"
+                        f"在 front matter 中写 {ALLOW_KEY}: {{id_card: 这是什么编号}}",
+                        f"`{masked}` (shown masked here) looks like an ID card number with a wrong check digit, "
+                        f"perhaps one digit mistyped: personal data must not be published. Remove it or write it "
+                        f"masked, as {masked}; if it is some other number, add {ALLOW_KEY}: {{id_card: what it is}} "
+                        f"to the front matter")
+            continue
         if kind in exempt:
             continue
         zh, en = NAMES[kind]
