@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from generator import __version__
-from generator.source.config import BuildOptions, load_config, today_for
+from generator.source.config import BuildOptions, base_url_warning, load_config, today_for
 from generator.core.errors import Problems, SiteError
 
 
@@ -203,11 +203,14 @@ def _run(args: argparse.Namespace) -> int:
         out_dir = out_dir_for(site, args.out)
         opts = _options(site, args)
         report = build(site, out_dir, opts, progress=_progress_line() if sys.stderr.isatty() else None)
-        for warning in report.warnings:
+        config = load_config(site, Problems())
+        placeholder = Problems(config.language)
+        base_url_warning(site, config, args.base_url, placeholder)
+        for warning in [*report.warnings, *placeholder.warnings]:
             print(warning.format(), file=sys.stderr)
         if os.environ.get("BULLETIN_TIMINGS"):
             print(report.timings(), file=sys.stderr)
-        zh = load_config(site, Problems()).language != "en"
+        zh = config.language != "en"
         shown = out_dir.relative_to(Path.cwd()) if out_dir.is_relative_to(Path.cwd()) else out_dir
         if zh:
             print(f"已生成 {report.pages} 个文件（写入 {report.written}，未变 {report.unchanged}），用时 {report.seconds:.2f} 秒 → {shown}{report.unpublished_note(True)}")

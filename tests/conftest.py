@@ -13,6 +13,9 @@ from generator.cli import main
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
+# What a build of the example site says about its base_url, a placeholder (bulletin.example.org).
+EXAMPLE_BASE_URL_WARNING = ("site.yaml:4: warning: base_url 仍是示例地址 https://bulletin.example.org/；发布前请改成网站的真实地址"
+                            "（如 https://zx.example.gov.cn/），否则订阅、站点地图和开放数据中的链接都会指向别处")
 MINI_PLACES = """\
 - name: 安徽省
   slug: anhui
@@ -55,7 +58,7 @@ def case_text(title: str = "南干渠新架桥梁", slug: str = "bridge", townsh
 def make_site(root: Path, files: dict[str, str | bytes], defaults: bool = True) -> Path:
     """Write a small site; site.yaml, places and topics are added unless given."""
     base: dict[str, str | bytes] = {
-        "site.yaml": "title: 测试公报\nbase_url: https://example.org/\n",
+        "site.yaml": "title: 测试公报\nbase_url: https://bulletin.test/\n",
         "content/places.yaml": MINI_PLACES,
         "content/topics.yaml": MINI_TOPICS,
     } if defaults else {}

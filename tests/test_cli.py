@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, case_text, make_site, run, tree_hash
+from conftest import EXAMPLE_BASE_URL_WARNING, REPO, case_text, make_site, run, tree_hash
 
 from generator.cli import main
 
@@ -81,7 +81,7 @@ def test_base_url_override(site: Path, tmp_path: Path, capsys: pytest.CaptureFix
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--base-url", "https://intranet.example/gb"], capsys)[0] == 0
     feed = (out / "feed.xml").read_text("utf-8")
-    assert "https://intranet.example/gb/cases/bridge/" in feed and "https://example.org/" not in feed
+    assert "https://intranet.example/gb/cases/bridge/" in feed and "https://bulletin.test/" not in feed
     assert "https://intranet.example/gb/sitemap.xml" in (out / "robots.txt").read_text("utf-8")
 
 
@@ -192,8 +192,32 @@ def test_a_terminal_sees_a_progress_line_and_a_pipe_only_the_summary(tmp_path: P
     lines = re.findall(rb"\r(\d+)/(\d+) pages, [\d,]+/s", shown)
     assert lines, shown
     done, total = lines[-1]
-    assert done == total and int(total) > 100 and shown.rstrip(b"\r\n").endswith(b"/s")   # ends on the whole count
+    progress, *rest = shown.rstrip(b"\r\n").split(b"\r\n")
+    assert done == total and int(total) > 100 and progress.endswith(b"/s")   # ends on the whole count
+    assert [line.decode() for line in rest] == [EXAMPLE_BASE_URL_WARNING]     # then the example's placeholder address
     assert "已生成" in stdout.decode()
     piped = _build_with_stderr(tmp_path / "pipe", subprocess.PIPE)
     stdout, stderr = piped.communicate(timeout=60)
-    assert piped.returncode == 0 and stderr == b"" and "已生成" in stdout.decode()
+    assert piped.returncode == 0 and stderr.decode() == EXAMPLE_BASE_URL_WARNING + "\n" and "已生成" in stdout.decode()
+
+
+@pytest.mark.parametrize(("site_yaml", "argv", "expected"), [
+    ("title: 公报\nbase_url: https://example.org/\n", [],
+     "site.yaml:2: warning: base_url 仍是示例地址 https://example.org/；"),
+    ("title: 公报\nbase_url: https://www.example.com/zx/\n", [],
+     "site.yaml:2: warning: base_url 仍是示例地址 https://www.example.com/zx/；"),
+    ("title: 公报\n", [], "site.yaml: warning: base_url 仍是示例地址 http://localhost:8000/；"),
+    ("title: 公报\nbase_url: https://zx.wangjiang.gov.cn/\n", ["--base-url", "https://example.net/"],
+     "--base-url: warning: base_url 仍是示例地址 https://example.net/；"),
+    ("title: 公报\nbase_url: https://zx.wangjiang.gov.cn/\n", [], None),
+    ("title: 公报\nbase_url: https://example.org/\n", ["--base-url", "https://zx.wangjiang.gov.cn/"], None),
+])
+def test_build_warns_while_base_url_is_a_placeholder(tmp_path: Path, capsys: pytest.CaptureFixture[str], site_yaml: str,
+                                                    argv: list[str], expected: str | None) -> None:
+    site = make_site(tmp_path / "site", {"site.yaml": site_yaml, "content/cases/a.md": case_text()})
+    code, _, err = run(["build", str(site), *argv], capsys)
+    assert code == 0
+    if expected is None:
+        assert err == ""
+    else:
+        assert err.startswith(expected) and err.count("\n") == 1 and "发布前请改成网站的真实地址" in err

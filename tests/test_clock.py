@@ -94,7 +94,7 @@ def test_a_site_in_another_timezone_takes_its_own_today(tmp_path: Path, monkeypa
     days = {}
     for zone in ("Asia/Shanghai", "America/New_York"):
         site = make_site(tmp_path / zone.replace("/", "-"), {
-            "site.yaml": f"title: 测试\nbase_url: https://example.org/\ntimezone: {zone}\n",
+            "site.yaml": f"title: 测试\nbase_url: https://bulletin.test/\ntimezone: {zone}\n",
             "content/cases/a.md": case_text(slug="a"),
         })
         out = tmp_path / f"out-{zone.replace('/', '-')}"

@@ -33,7 +33,7 @@ def test_a_full_site_yaml(tmp_path: Path) -> None:
     config, problems = config_of(tmp_path, """\
 title: 望江县协商公报
 description: 说明
-base_url: https://example.org/bulletin
+base_url: https://bulletin.test/bulletin
 language: zh-CN
 timezone: Asia/Urumqi
 theme: default
@@ -46,7 +46,7 @@ stages:
   raised: 群众提出
 """)
     assert not problems.items
-    assert config.title == "望江县协商公报" and config.base_url == "https://example.org/bulletin/"
+    assert config.title == "望江县协商公报" and config.base_url == "https://bulletin.test/bulletin/"
     assert config.tz == ZoneInfo("Asia/Urumqi") and config.per_page == 5 and config.feed_limit == 3
     assert config.index_links is True
     assert [s.label for s in config.stages] == ["群众提出", "委员买单", "协商接单", "跟进查单", "已反馈"]

@@ -68,7 +68,7 @@ timeline:
   - date: 2021年7月
     stage: consulting
     text: 召开三次议事会
-source: {name: 中安在线, url: https://example.org/a}
+source: {name: 中安在线, url: https://bulletin.test/a}
 slug: liangquan-bridge
 draft: false
 ---
@@ -81,7 +81,7 @@ draft: false
     assert (doc.form, doc.convener, doc.participants, doc.beneficiaries) == ("议事会", "储琳", 6, 400)
     assert [(e.when.iso(), e.stage) for e in doc.timeline] == [
         ("2021-06", "raised"), ("2021-07", "consulting"), ("2021-11", "resolved")]
-    assert doc.source is not None and doc.source.url == "https://example.org/a"
+    assert doc.source is not None and doc.source.url == "https://bulletin.test/a"
     assert doc.links == (("case", "saikou-clinic", 23),)
     assert doc.body_start_line == 23 and doc.body.startswith("正文")
 
@@ -194,7 +194,7 @@ def test_all_problems_of_reports_and_pages_at_once(ctx: Context, kind: str, text
     assert [p.split(":")[1] for p in problems] == lines
 
 
-@pytest.mark.parametrize("url", ["http://example.org/a", "https://example.org/a?b=1#c", "HTTPS://EXAMPLE.ORG/"])
+@pytest.mark.parametrize("url", ["http://example.org/a", "https://bulletin.test/a?b=1#c", "HTTPS://EXAMPLE.ORG/"])
 def test_http_sources_are_fine(ctx: Context, url: str) -> None:
     doc, problems = parse(ctx, case_file(f"source: {{name: 来源, url: '{url}'}}"))
     assert problems == [] and isinstance(doc, Case) and doc.source is not None and doc.source.url == url

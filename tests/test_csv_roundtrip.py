@@ -134,7 +134,7 @@ def test_full_rows_become_complete_case_files(tmp_path: Path, capsys: pytest.Cap
                            {"date": "2021-08", "stage": None, "text": "争取资金"}], ensure_ascii=False)
     full = row(slug="bridge", villages="韩店村|凉泉村", topics="交通出行|农田水利", form="议事会", convener="储琳",
                participants="6", beneficiaries="400", outcome="新建桥梁", follow_up="2022-03", timeline=timeline,
-               source_name="中安在线", source_url="https://example.org/a", status="", status_label="已办结")
+               source_name="中安在线", source_url="https://bulletin.test/a", status="", status_label="已办结")
     columns = CSV_COLUMNS + ("body",)
     (tmp_path / "cases.csv").write_bytes(csv_bytes([full | {"body": "## 背景\n\n正文。"}], columns))
     code, _, err = run(["import", str(tmp_path / "cases.csv"), str(root)], capsys)
@@ -144,7 +144,7 @@ def test_full_rows_become_complete_case_files(tmp_path: Path, capsys: pytest.Cap
         "topics: [交通出行, 农田水利]\nstatus: 已办结\nform: 议事会\nconvener: 储琳\nparticipants: 6\n"
         "beneficiaries: 400\noutcome: 新建桥梁\nfollow_up: 2022-03\ntimeline:\n"
         "  - {date: 2021-06, stage: raised, text: \"群众反映: 道路被拦断\"}\n  - {date: 2021-08, text: 争取资金}\n"
-        "source: {name: 中安在线, url: https://example.org/a}\nslug: bridge\n---\n## 背景\n\n正文。\n")
+        "source: {name: 中安在线, url: https://bulletin.test/a}\nslug: bridge\n---\n## 背景\n\n正文。\n")
 
 
 def test_slug_taken_by_a_case_in_the_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -326,7 +326,7 @@ def test_feed_and_sitemap_urls_are_built_files(example_out: Path) -> None:
 def test_pagination_with_a_small_per_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     files = {f"content/cases/c{i}.md": case_text(title=f"第{i}号案例", slug=f"c{i}", date=f"2021-06-{10 + i:02d}")
              for i in range(1, 6)}
-    site = make_site(tmp_path / "site", {"site.yaml": "title: 测试\nbase_url: https://example.org/\nper_page: 2\n", **files})
+    site = make_site(tmp_path / "site", {"site.yaml": "title: 测试\nbase_url: https://bulletin.test/\nper_page: 2\n", **files})
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
     for base in ("townships/liangquan/", "topics/transport/", "stages/resolved/"):
@@ -378,7 +378,7 @@ def test_raw_html_in_bodies_is_sanitised_and_toc_ids_work(tmp_path: Path, capsys
 
 def test_stage_labels_from_site_yaml_are_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = make_site(tmp_path / "site", {
-        "site.yaml": "title: 测试\nbase_url: https://example.org/\nstages:\n  resolved: 已反馈\n",
+        "site.yaml": "title: 测试\nbase_url: https://bulletin.test/\nstages:\n  resolved: 已反馈\n",
         "content/cases/a.md": case_text(slug="a", status="已反馈"),
         "content/cases/b.md": case_text(slug="b", status="已办结", title="另一个"),
     })
@@ -393,7 +393,7 @@ def test_stage_labels_from_site_yaml_are_shown(tmp_path: Path, capsys: pytest.Ca
 
 def test_theme_chain_site_templates_over_theme_over_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = make_site(tmp_path / "site", {
-        "site.yaml": "title: 测试\nbase_url: https://example.org/\ntheme: county\n",
+        "site.yaml": "title: 测试\nbase_url: https://bulletin.test/\ntheme: county\n",
         "content/cases/a.md": case_text(slug="a"),
         "content/pages/about.md": "---\ntitle: 关于\n---\n正文\n",
         "themes/county/templates/page.html": '{% extends "default/page.html" %}{% block main %}<p id="from-theme">主题</p>{{ super() }}{% endblock %}',
@@ -426,7 +426,7 @@ def test_bom_crlf_and_blank_lines_before_the_fence_build(tmp_path: Path, capsys:
 def test_an_english_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = tmp_path / "site"
     shutil.copytree(Path(__file__).parent / "fixtures" / "sites" / "base", site)
-    (site / "site.yaml").write_text("title: Consultation bulletin\nbase_url: https://example.org/\nlanguage: en\nper_page: 2\n",
+    (site / "site.yaml").write_text("title: Consultation bulletin\nbase_url: https://bulletin.test/\nlanguage: en\nper_page: 2\n",
                                     encoding="utf-8")
     out = tmp_path / "out"
     code, stdout, stderr = run(["build", str(site), "-o", str(out)], capsys)

@@ -78,9 +78,9 @@ def test_internal_links_in_entries_are_absolute_with_a_base_path(tmp_path: Path,
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
     parsed = read(out / "feed.xml")
-    bridge = next(e for e in parsed.entries if e.link == "https://example.org/bulletin/cases/liangquan-bridge/")
+    bridge = next(e for e in parsed.entries if e.link == "https://bulletin.test/bulletin/cases/liangquan-bridge/")
     content = bridge.content[0].value
-    assert 'href="https://example.org/bulletin/cases/saikou-clinic/"' in content
+    assert 'href="https://bulletin.test/bulletin/cases/saikou-clinic/"' in content
     assert "case:" not in content
     township = read(out / "townships" / "wangjiang-cheng-guan-zhen" / "feed.xml")
     assert [e.title for e in township.entries] == ["城关镇背街小巷路灯协商"]
@@ -92,7 +92,7 @@ def test_internal_links_in_entries_are_absolute_with_a_base_path(tmp_path: Path,
 def test_feed_limit_newest_first_and_no_build_time(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     files = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}", date=f"2021-0{i}-01") for i in range(1, 5)}
-    site = make_site(tmp_path / "site", {"site.yaml": "title: 测试\nbase_url: https://example.org/\nfeed_limit: 2\n", **files})
+    site = make_site(tmp_path / "site", {"site.yaml": "title: 测试\nbase_url: https://bulletin.test/\nfeed_limit: 2\n", **files})
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert run(["build", str(site), "-o", str(tmp_path / "a")], capsys)[0] == 0
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
@@ -115,7 +115,7 @@ def test_control_characters_and_markup_in_content_keep_the_feed_valid(tmp_path: 
 
 
 def test_english_site_feed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    site = make_site(tmp_path / "site", {"site.yaml": "title: Bulletin\nlanguage: en\nbase_url: https://example.org/\n",
+    site = make_site(tmp_path / "site", {"site.yaml": "title: Bulletin\nlanguage: en\nbase_url: https://bulletin.test/\n",
                                          "content/cases/a.md": case_text(title="A bridge")})
     assert run(["build", str(site), "-o", str(tmp_path / "out")], capsys)[0] == 0
     text = (tmp_path / "out" / "feed.xml").read_text("utf-8")
@@ -145,7 +145,7 @@ def test_entries_sharing_a_day_get_distinct_updated_values(tmp_path: Path, capsy
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
     xml = (out / "feed.xml").read_bytes()
-    assert atomcheck.problems(xml, "https://example.org/feed.xml") == []
+    assert atomcheck.problems(xml, "https://bulletin.test/feed.xml") == []
     updated = [e.updated for e in read(out / "feed.xml").entries]
     assert len(set(updated)) == 5 and all(u.startswith("2021-06-20T00:00:0") for u in updated)
     # The same content gives the same values.
@@ -178,9 +178,9 @@ def in_entries(xml: bytes, old: bytes, new: bytes) -> bytes:
     (lambda x: in_entries(x, b"<updated>2021-11-02T00:00:00+08:00</updated>", b""), "entry 2: no <updated>"),
     (lambda x: in_entries(x, b"<updated>2021-11-02T00:00:00+08:00", b"<updated>2021-11-02"), "is not an RFC 3339 date-time"),
     (lambda x: x.replace(b"2021-06-21T00:00:00+08:00", b"2021-11-02T00:00:00+08:00"), "2 entries share the updated value"),
-    (lambda x: x.replace(b'href="https://example.org/feed.xml"', b'href="https://example.org/other.xml"'),
+    (lambda x: x.replace(b'href="https://bulletin.test/feed.xml"', b'href="https://bulletin.test/other.xml"'),
      "is not the feed's own address"),
-    (lambda x: x.replace(b"<id>https://example.org/cases/b/</id>", b"<id>https://example.org/cases/a/</id>"),
+    (lambda x: x.replace(b"<id>https://bulletin.test/cases/b/</id>", b"<id>https://bulletin.test/cases/a/</id>"),
      "2 entries share the id"),
     (lambda x: x.replace(b"<author>", b"<!--").replace(b"</author>", b"-->"), "entry 1: no <author>, and the feed has none"),
     (lambda x: x[:-20], "not well-formed XML"),
@@ -192,5 +192,5 @@ def test_the_atom_check_finds_what_it_is_for(tmp_path: Path, capsys: pytest.Capt
     })
     assert run(["build", str(site), "-o", str(tmp_path / "out")], capsys)[0] == 0
     xml = (tmp_path / "out" / "feed.xml").read_bytes()
-    assert atomcheck.problems(xml, "https://example.org/feed.xml") == []
-    assert any(expected in line for line in atomcheck.problems(edit(xml), "https://example.org/feed.xml"))
+    assert atomcheck.problems(xml, "https://bulletin.test/feed.xml") == []
+    assert any(expected in line for line in atomcheck.problems(edit(xml), "https://bulletin.test/feed.xml"))

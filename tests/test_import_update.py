@@ -126,7 +126,7 @@ def test_columns_the_build_makes_are_not_written(tmp_path: Path, capsys: pytest.
     before = tree_hash(root)
     sheet = tmp_path / "register.csv"
     as_it_is = {"convener": "储琳", "outcome": "", "updated": ""}   # the register's other edits undone
-    sheet.write_bytes(register({"nanganqu-road": as_it_is | {"url": "https://example.org/x/", "county": "长丰县"}}))
+    sheet.write_bytes(register({"nanganqu-road": as_it_is | {"url": "https://bulletin.test/x/", "county": "长丰县"}}))
     code, out, err = run(["import", str(sheet), str(root), "--update"], capsys)
     assert code == 0, err
     assert f"{sheet}:3: warning: 列「url」由网站生成，改动不会写入案例文件" in err

@@ -341,7 +341,7 @@ def test_readme_lists_every_open_data_field() -> None:
 
 
 def test_an_english_site_speaks_english(tmp_path: Path) -> None:
-    files = loop_site_files() | {"site.yaml": "title: Test bulletin\nbase_url: https://example.org/\nlanguage: en\n"}
+    files = loop_site_files() | {"site.yaml": "title: Test bulletin\nbase_url: https://bulletin.test/\nlanguage: en\n"}
     root = make_site(tmp_path / "site", files)
     build(root, tmp_path / "out", BuildOptions(today=TODAY, jobs=1))
     overdue = page_text(tmp_path / "out", "stages/overdue/index.html")

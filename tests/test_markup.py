@@ -81,13 +81,13 @@ def test_raw_html_is_sanitised(raw: str) -> None:
 
 def test_harmless_markup_is_kept() -> None:
     html = render_body('<div class="note"><p><b>注意</b> <span>文字</span> <em>强调</em></p>'
-                       '<img src="a.png" alt="图"><a href="https://example.org/">外链</a>'
+                       '<img src="a.png" alt="图"><a href="https://bulletin.test/">外链</a>'
                        "<table><tr><td>1</td></tr></table></div>\n")
     parsed = Tags(html)
     for tag in ("div", "p", "b", "span", "em", "img", "a", "table", "td"):
         assert parsed.attrs(tag), tag
     assert parsed.attrs("img")[0] == {"src": "a.png", "alt": "图"}
-    assert parsed.attrs("a")[0]["href"] == "https://example.org/"
+    assert parsed.attrs("a")[0]["href"] == "https://bulletin.test/"
 
 
 def test_sanitizer_directly() -> None:
@@ -98,19 +98,19 @@ def test_sanitizer_directly() -> None:
 
 def test_internal_links_resolve_per_page() -> None:
     html = render_body("见[桥](case:liangquan-bridge)、[报道](report:roundup#part)、[关于](page:about)和"
-                       "![图](/assets/a.png)，外链[x](https://example.org/)，锚点[y](#背景)\n")
+                       "![图](/assets/a.png)，外链[x](https://bulletin.test/)，锚点[y](#背景)\n")
     resolved = resolve_links(html, lambda kind, slug: "../../" + {"case": "cases/", "report": "reports/", "page": ""}[kind] + slug + "/",
                              "../../")
     hrefs = [a["href"] for a in Tags(resolved).attrs("a")]
     assert hrefs == ["../../cases/liangquan-bridge/", "../../reports/roundup/#part", "../../about/",
-                     "https://example.org/", "#背景"]
+                     "https://bulletin.test/", "#背景"]
     assert Tags(resolved).attrs("img")[0]["src"] == "../../assets/a.png"
 
 
 def test_internal_links_in_feeds_are_absolute() -> None:
     html = render_body("[桥](case:b)\n")
-    resolved = resolve_links(html, lambda kind, slug: f"https://example.org/cases/{slug}/", "https://example.org/")
-    assert Tags(resolved).attrs("a")[0]["href"] == "https://example.org/cases/b/"
+    resolved = resolve_links(html, lambda kind, slug: f"https://bulletin.test/cases/{slug}/", "https://bulletin.test/")
+    assert Tags(resolved).attrs("a")[0]["href"] == "https://bulletin.test/cases/b/"
 
 
 def test_plain_text() -> None:

@@ -153,7 +153,7 @@ BAD = [
     ("photos:\n  - {file: IMG_0001.HEIC, alt: 苹果手机照片}\n", {}, 9, "浏览器不能显示 HEIC 照片；请在手机或电脑上导出为 JPEG"),
     ("photos:\n  - {file: ../other/bridge.jpg, alt: 桥}\n", {}, 9, "应写成相对于本文件所在文件夹的路径，不能含 .."),
     ("photos:\n  - {file: /etc/bridge.jpg, alt: 桥}\n", {}, 9, "应写成相对于本文件所在文件夹的路径"),
-    ("photos:\n  - {file: 'https://example.org/a.jpg', alt: 桥}\n", {}, 9, "应写成相对于本文件所在文件夹的路径"),
+    ("photos:\n  - {file: 'https://bulletin.test/a.jpg', alt: 桥}\n", {}, 9, "应写成相对于本文件所在文件夹的路径"),
     ("photos: bridge.jpg\n", {}, 8, "photos 应为列表"),
     ("attachments:\n  - {file: minutes.exe, title: 程序}\n", {}, 9, "「minutes.exe」不是可用的附件类型"),
     ("attachments:\n  - {file: fake.pdf, title: 假的}\n", {"fake.pdf": b"<html>not a pdf</html>"}, 9, "「fake.pdf」的内容不是 PDF 文件"),
@@ -198,7 +198,7 @@ def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path, capsys: 
 def test_body_images_beside_the_file_become_pictures_and_odd_names_work(tmp_path: Path,
                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     body = ("![新桥全景](<新桥 全景.jpg>)\n\n![编码的名字](%E6%B8%A0%E9%81%93.png)\n\n"
-            "![外链图片](https://example.org/x.jpg)\n\n```\n![代码里的示例](nothing.jpg)\n```\n")
+            "![外链图片](https://bulletin.test/x.jpg)\n\n```\n![代码里的示例](nothing.jpg)\n```\n")
     site = photo_site(tmp_path / "site", extra="", body=body,
                       files={"content/cases/liangquan-bridge/新桥 全景.jpg": jpeg((900, 600)),
                              "content/cases/liangquan-bridge/渠道.png": png((500, 400))})
@@ -207,7 +207,7 @@ def test_body_images_beside_the_file_become_pictures_and_odd_names_work(tmp_path
     page = (tmp_path / "out" / "cases" / "liangquan-bridge" / "index.html").read_text(encoding="utf-8")
     prose = page[page.find('<div class="prose">'):]
     assert prose.count("<picture>") == 2 and 'alt="新桥全景"' in prose and 'width="500" height="400"' in prose
-    assert 'src="https://example.org/x.jpg"' in prose   # an address is left as it is
+    assert 'src="https://bulletin.test/x.jpg"' in prose   # an address is left as it is
     assert "![代码里的示例](nothing.jpg)" in prose       # an example in code is text
 
 
@@ -250,12 +250,12 @@ def test_open_data_and_feeds_carry_the_photos(tmp_path: Path, capsys: pytest.Cap
     site = photo_site(tmp_path / "site")
     assert build(site, tmp_path / "out", capsys)[0] == 0
     record = json.loads((tmp_path / "out/data/cases.json").read_text(encoding="utf-8"))["cases"][0]
-    assert len(record["photos"]) == 2 and all(re.fullmatch(r"https://example.org/media/[0-9a-f]{20}-(1600|800)\.jpg", u)
+    assert len(record["photos"]) == 2 and all(re.fullmatch(r"https://bulletin.test/media/[0-9a-f]{20}-(1600|800)\.jpg", u)
                                               for u in record["photos"])
-    assert re.fullmatch(r"https://example.org/media/[0-9a-f]{20}-cover\.jpg", record["cover"])
+    assert re.fullmatch(r"https://bulletin.test/media/[0-9a-f]{20}-cover\.jpg", record["cover"])
     entry = feedparser.parse((tmp_path / "out/feed.xml").read_bytes()).entries[0]
     assert [l["href"] for l in entry.links if l["rel"] == "enclosure"] == [record["cover"]]
-    with Image.open(tmp_path / "out" / record["cover"].removeprefix("https://example.org/")) as cover:
+    with Image.open(tmp_path / "out" / record["cover"].removeprefix("https://bulletin.test/")) as cover:
         assert cover.size == media.COVER
     home = (tmp_path / "out/index.html").read_text(encoding="utf-8")
     assert 'class="card-cover"' in home and 'width="480" height="320"' in home

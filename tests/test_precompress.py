@@ -16,7 +16,7 @@ pytestmark = pytest.mark.clock   # builds pages that depend on today
 
 def site_with(root: Path, precompress: bool) -> Path:
     flag = "precompress: true\n" if precompress else ""
-    return make_site(root, {"site.yaml": f"title: 测试公报\nbase_url: https://example.org/\n{flag}",
+    return make_site(root, {"site.yaml": f"title: 测试公报\nbase_url: https://bulletin.test/\n{flag}",
                             "content/cases/a.md": case_text(slug="a"),
                             "content/cases/b.md": case_text(slug="b", title="杨湾村渠道", body="渠道清淤。")})
 

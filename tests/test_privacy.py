@@ -60,7 +60,7 @@ def test_found(text: str, kind: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "138****5678", "1381234567", "138123456789", "12812345678", "0556-5123456", "2021-06-20 10:00:00", "受益群众 13800 人",
-    "https://news.example.org/a/13812345678.html", f"https://example.org/?id={ID_NUMBER}",
+    "https://news.example.org/a/13812345678.html", f"https://bulletin.test/?id={ID_NUMBER}",
     "202106200000123456", "991234199001010013", "110105189912310021", "110105194913310022",  # no province, or no such birthday
     f"9{ID_NUMBER}", "@某某 的留言", "user@localhost", "110****1234",
 ])
@@ -84,7 +84,7 @@ FIELDS = [
     ("content/cases/a.md", case_text(slug="a", extra=f"convener: 储琳 {PHONE}\n"), 8),
     ("content/cases/a.md", case_text(slug="a", extra=f"form: 议事会{EMAIL}\n"), 8),
     ("content/cases/a.md", case_text(slug="a", extra=f"timeline:\n  - {{date: 2021-06, text: 群众反映}}\n  - {{date: 2021-07, text: 联系 {PHONE}}}\n"), 10),
-    ("content/cases/a.md", case_text(slug="a", extra=f"source: {{name: 来电 {PHONE}, url: https://example.org/a}}\n"), 8),
+    ("content/cases/a.md", case_text(slug="a", extra=f"source: {{name: 来电 {PHONE}, url: https://bulletin.test/a}}\n"), 8),
     ("content/cases/a.md", case_text(slug="a", body=f"第一行\n\n身份证号 {ID_NUMBER}\n"), 11),
     ("content/reports/r.md", f"---\ntitle: 报道\ndate: 2022-01-04\ncategories: [要闻]\ntags: [协商, {PHONE}]\n---\n正文\n", 5),
     ("content/reports/r.md", f"---\ntitle: 报道\ndate: 2022-01-04\nauthor: 记者 {EMAIL}\n---\n正文\n", 4),

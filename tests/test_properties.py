@@ -37,7 +37,7 @@ SLOW = settings(max_examples=25, deadline=None, database=None, suppress_health_c
 CJK = "凉泉乡南干渠新架桥梁村群众出行不再绕远扬子街道妈妈班弹性工时重庆长寿区银行行长议事协商委员会"
 MIXED = CJK + "abcXYZ019 -_./:\\#*[]()<>&\"'`~!@{}|\t\n\u3000\u2028\ufeff。，、；：？！“”（）—…"
 SAMPLES = ["2021-06-20", "2021-06", "2021年6月20日", "2022-01-04 00:18:21", "Tue, 04 Jan 2022 00:18:21 GMT", "凉泉乡",
-           "望江县/凉泉乡", "交通出行", "resolved", "已办结", "raised", "韩店村", "https://example.org/a", "javascript:alert(1)",
+           "望江县/凉泉乡", "交通出行", "resolved", "已办结", "raised", "韩店村", "https://bulletin.test/a", "javascript:alert(1)",
            "liangquan-bridge", "../x", "", " ", "null", "~", "yes", "2999-01-01", "-1", "1e9", "<script>alert(1)</script>"]
 KEYS = list(CASE_KEYS) + ["allow_personal_data", "personal_data_reason", "categories", "tags", "author", "permalink",
                           "description", "text", "stage", "name", "url", "标题", "x"]
@@ -130,7 +130,7 @@ ATTR_NAMES = sorted(set().union(*sanitize.ATTRIBUTES.values())) + [
     "onerror", "onload", "onclick", "ONMOUSEOVER", "style", "srcdoc", "formaction", "action", "xlink:href", "data", "srcset",
     "background", "poster", "to", "values", "http-equiv", "content", "target", "rel", "xmlns", "href", "src"]
 ATTR_VALUES = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "jav&#x09;ascript:alert(1)",
-               "&#106;avascript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "https://example.org/",
+               "&#106;avascript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "https://bulletin.test/",
                "/a", "case:bridge", "x.png", "expression(alert(1))", "alert(1)", "\"><script>alert(1)</script>", "", "#x"]
 
 

@@ -142,7 +142,7 @@ TEN_THOUSAND_LINES = {
     "paragraphs": "".join(f"第{i}段。\n\n" for i in range(5_000)),
     "list items": "".join(f"- 第{i}项\n" for i in range(10_000)),
     "table rows": "| 序号 | 内容 |\n|---|---|\n" + "".join(f"| {i} | 内容{i} |\n" for i in range(9_998)),
-    "links": "".join(f"[链接{i}](https://example.org/{i})\n" for i in range(10_000)),
+    "links": "".join(f"[链接{i}](https://bulletin.test/{i})\n" for i in range(10_000)),
     "quotes": "".join(f"> 第{i}行\n" for i in range(10_000)),
     "code": "```\n" + "".join(f"line {i} [ * _ <\n" for i in range(9_998)) + "```\n",
 }

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import case_text, make_site, run, tree_hash
 
+INIT_BASE_URL_WARNING = ("site.yaml:3: warning: base_url 仍是示例地址 https://example.org/；发布前请改成网站的真实地址"
+                         "（如 https://zx.example.gov.cn/），否则订阅、站点地图和开放数据中的链接都会指向别处")
+
 pytestmark = pytest.mark.clock   # depends on today: tests/test_clock.py runs it at two wall-clock hours
 
 
@@ -25,7 +28,11 @@ def test_init_writes_a_skeleton_that_builds(init_site: Path, capsys: pytest.Capt
         assert (init_site / rel).is_file()
     assert list((init_site / "content" / "cases").glob("*.md"))
     code, _, stderr = run(["build", str(init_site)], capsys)
-    assert (code, stderr) == (0, "")
+    assert (code, stderr) == (0, INIT_BASE_URL_WARNING + "\n")   # init writes a placeholder address
+    site_yaml = init_site / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text("utf-8").replace("https://example.org/", "https://zx.wangjiang.gov.cn/"), "utf-8")
+    code, _, stderr = run(["build", str(init_site)], capsys)
+    assert (code, stderr) == (0, "")   # and says nothing once the real address is set
     cases = json.loads((init_site / "output" / "data" / "cases.json").read_text("utf-8"))["cases"]
     assert len(cases) == 1 and (init_site / "output" / "cases" / cases[0]["slug"] / "index.html").is_file()
     assert run(["check", str(init_site)], capsys)[0] == 0
@@ -69,7 +76,7 @@ def test_new_writes_a_draft_case_that_builds(init_site: Path, tmp_path: Path, ca
     assert code == 0 and stdout.rstrip().endswith("；未发布：1 篇草稿（用 --drafts 预览）")
     assert not (out / "cases" / "nan-gan-qu-xin-jia-qiao-liang-qun-zhong-chu-xing-nan-jie-jue-le").exists()
     code, stdout, stderr = run(["build", str(init_site), "-o", str(out), "--drafts"], capsys)
-    assert (code, stderr) == (0, "") and "未发布" not in stdout
+    assert (code, stderr) == (0, INIT_BASE_URL_WARNING + "\n") and "未发布" not in stdout
     page = (out / "cases" / "nan-gan-qu-xin-jia-qiao-liang-qun-zhong-chu-xing-nan-jie-jue-le" / "index.html").read_text("utf-8")
     assert "南干渠新架桥梁：群众“出行难”解决了" in page
     # A preview cannot pass for the public page: a banner, and no search engine indexes it.

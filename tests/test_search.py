@@ -129,7 +129,7 @@ def test_search_page_points_at_the_index_and_loads_only_local_files(example_out:
 def test_markdown_is_stripped_without_rendering() -> None:
     body = ("## 背景\n\n> 引用 **粗体** 和 [南干渠架桥](case:liangquan-bridge)，![图片说明](a.png)\n"
             "1. 第一条\n- 项目 `代码`\n\n| 表 | 格 |\n|---|---|\n<b>标签</b> &amp; \\*星号\\* <!-- 注释 -->\n"
-            "[参考]: https://example.org/\n")
+            "[参考]: https://bulletin.test/\n")
     assert sf.plain(body) == "背景 引用 粗体 和 南干渠架桥，图片说明 第一条 项目 代码 表 格 标签 & 星号"
 
 
@@ -310,7 +310,7 @@ def test_a_damaged_index_file_with_the_same_size_and_time_falls_back_to_a_clean_
 
 def test_index_links_sites_get_index_html_urls_and_offline_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = make_site(tmp_path / "site", {
-        "site.yaml": "title: 测试\nbase_url: https://example.org/\nindex_links: true\n",
+        "site.yaml": "title: 测试\nbase_url: https://bulletin.test/\nindex_links: true\n",
         "content/cases/a.md": case_text(body="南干渠上新建<b>桥梁</b>。")})
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0

@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, run
+from conftest import EXAMPLE_BASE_URL_WARNING, SHARED, run
 from test_example_site import parse_html, resolve, targets
 
 SEED = SHARED / "sources" / "seed-article.md"
@@ -19,7 +19,7 @@ def test_seed_article_builds_as_a_report(site_copy: Path, tmp_path: Path, capsys
     assert (site_copy / "content" / "reports" / SEED.name).read_bytes() == raw
     out = tmp_path / "out"
     code, _, stderr = run(["build", str(site_copy), "-o", str(out)], capsys)
-    assert (code, stderr) == (0, "")
+    assert (code, stderr) == (0, EXAMPLE_BASE_URL_WARNING + "\n")
 
     rel = "reports/seed-article/index.html"
     doc = parse_html((out / rel).read_text("utf-8"))

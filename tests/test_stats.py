@@ -112,7 +112,7 @@ def test_stats_page_draws_each_chart_as_svg_with_a_table_beside_it(tmp_path: Pat
     assert html.count('<table class="data-table">') == 6
     assert "<td class=\"num\">425</td>" in html                     # beneficiaries of 凉泉乡 in its table
     assert 'href="../townships/#wangjiang"' in html                  # counties lead to their part of the tree
-    assert "<loc>https://example.org/stats/</loc>" in (out / "sitemap.xml").read_text("utf-8")
+    assert "<loc>https://bulletin.test/stats/</loc>" in (out / "sitemap.xml").read_text("utf-8")
 
 
 def test_names_are_escaped_in_charts_and_tables(tmp_path: Path, capsys) -> None:
@@ -136,7 +136,7 @@ def test_a_site_without_cases_has_a_calm_empty_stats_page(tmp_path: Path, capsys
 
 
 def test_english_stats_page(tmp_path: Path, capsys) -> None:
-    site_dir = make_site(tmp_path / "site", {"site.yaml": "title: Test\nbase_url: https://example.org/\nlanguage: en\n", **CASES})
+    site_dir = make_site(tmp_path / "site", {"site.yaml": "title: Test\nbase_url: https://bulletin.test/\nlanguage: en\n", **CASES})
     out = tmp_path / "out"
     assert run(["build", str(site_dir), "-o", str(out)], capsys)[0] == 0
     html = (out / "stats" / "index.html").read_text("utf-8")

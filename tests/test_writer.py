@@ -213,7 +213,7 @@ def test_rebuilds_into_one_out_always_equal_a_fresh_build(site: Path, tmp_path: 
         make_site(site, {"templates/page.html": "{% extends 'default/page.html' %}{% block main %}<p>x</p>{{ super() }}{% endblock %}",
                          "static/files/a.txt": "a"}, defaults=False)
         edit("site.yaml", "per_page: 2", "per_page: 1")
-        edit("site.yaml", "base_url: https://example.org/bulletin/", "base_url: https://example.org/gb/")
+        edit("site.yaml", "base_url: https://bulletin.test/bulletin/", "base_url: https://bulletin.test/gb/")
 
     steps = [lambda: None, cases_change, places_and_topics_empty_and_fill, tamper_with_out, break_a_template, config_and_lists, dates_and_links, theme_and_paging]
     for number, step in enumerate(steps):

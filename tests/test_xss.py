@@ -66,7 +66,7 @@ CAUGHT = [
     '<meta charset="utf-7">', '<iframe srcdoc="x"></iframe>',
 ]
 HARMLESS = [
-    '<p title="x onclick=1">x</p>', '<a href="https://example.org/?a=javascript:1">x</a>', '&lt;script&gt;alert(1)',
+    '<p title="x onclick=1">x</p>', '<a href="https://bulletin.test/?a=javascript:1">x</a>', '&lt;script&gt;alert(1)',
     '<img src="data:image/png;base64,AAAA" alt="x">', '<p>onclick=alert(1)</p>', '<a href="#javascript:x">x</a>',
     '<script type="application/json">{"a": "</b>"}</script>',
 ]

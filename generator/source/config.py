@@ -166,3 +166,27 @@ def _read_stages(data: YMap, r: Reader, problems: Problems, language: str) -> tu
         else:
             labels[key] = label.strip()
     return tuple(Stage(k, labels[k], i) for i, k in enumerate(STAGE_KEYS))
+
+
+_PLACEHOLDER_HOSTS = ("example.org", "example.com", "example.net", "localhost", "127.0.0.1")
+
+
+def base_url_warning(site_dir: Path, config: SiteConfig, given: str | None, problems: Problems) -> None:
+    """Warn when the address the site is built for is a placeholder (example.org, as `init` writes
+    it, or the localhost default): feeds, the sitemap and the open data would link elsewhere."""
+    url = given or config.base_url
+    host = re.sub(r"^https?://([^/:]+).*$", r"\1", url).lower()
+    if not any(host == h or host.endswith("." + h) for h in _PLACEHOLDER_HOSTS):
+        return
+    path = site_dir / "site.yaml"
+    line = 0
+    if given is None and path.is_file():
+        for number, text in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if text.startswith("base_url:"):
+                line = number
+    where = "--base-url" if given else "site.yaml"
+    problems.add(where, line,
+                 f"base_url 仍是示例地址 {url}；发布前请改成网站的真实地址（如 https://zx.example.gov.cn/），"
+                 f"否则订阅、站点地图和开放数据中的链接都会指向别处",
+                 f"base_url is still the placeholder {url}; set it to the site's real address before publishing, "
+                 f"or the feeds, sitemap and open data will link elsewhere", warning=True)
