@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate SITE without writing anything")
     check.add_argument("site", nargs="?", default=".")
     check.add_argument("--drafts", action="store_true")
+    check.add_argument("-o", "--out", default=None, metavar="OUT",
+                       help="the earlier build whose township addresses to compare with (default: SITE/output)")
     check.add_argument("--debug", action="store_true")
 
     new = sub.add_parser("new", help="write a new case file and print its path")
@@ -228,7 +230,7 @@ def _run(args: argparse.Namespace) -> int:
         site = _site_dir(args.site)
         args.jobs = None
         exceptions: list[str] = []
-        warnings = check(site, _options(site, args), exceptions)
+        warnings = check(site, _options(site, args), exceptions, Path(args.out) if args.out else None)
         for warning in warnings:
             print(warning.format(), file=sys.stderr)
         for line in exceptions:  # allow_personal_data: published by exception, listed for review

@@ -15,12 +15,14 @@ from generator.source.config import BuildOptions
 from generator.source.model import Document, Site
 
 
-def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = None) -> list[Problem]:
-    """Everything build validates, plus internal links; writes nothing. Returns warnings.
+def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = None,
+          out_dir: Path | None = None) -> list[Problem]:
+    """Everything build validates, plus internal links; writes nothing. Returns warnings, among
+    them the township addresses that would change from the build in `out_dir` (SITE/output).
 
     Lines naming each allow_personal_data exception of the published files go to `exceptions`.
     """
-    site, theme, warnings = load_site(site_dir, opts, save_cache=False)
+    site, theme, warnings = load_site(site_dir, opts, save_cache=False, out_dir=out_dir)
     if exceptions is not None:
         exceptions.extend(privacy.exception_lines(site.cases + site.reports + site.pages, site.config.language))
     _, _, pages = render_site(site, theme, opts.jobs, None, None)

@@ -32,7 +32,8 @@ class Keys:
         cases = site.cases
         stage_counts = [f"{k}={len(v)}" for k, v in sorted(index.by_stage.items())]
         self.global_key = _h([
-            code_fingerprint(), theme_fingerprint, repr(site.config), repr(site.places.places), repr(site.topics),
+            code_fingerprint(), theme_fingerprint, repr(site.config), repr(site.places.places), repr(site.places.moved),
+            repr(site.topics),
             site.base_url, site.today_iso, str(len(cases)), *stage_counts,
             *(f"{p.slug}:{p.title}" for p in site.pages)])
         self.all_cards = _h([self.global_key] + [c.card for c in cases] + [r.card for r in site.reports])
@@ -128,8 +129,8 @@ class Keys:
             # Its filters offer the townships and topics that have cases.
             parts += sorted(slug for slug, slugs in index.by_township.items() if slugs) + ["|"]
             parts += sorted(slug for slug, slugs in index.by_topic.items() if slugs)
-        elif kind in ("404", "robots", "schema", "data_readme"):
-            pass  # the global key covers them
+        elif kind in ("404", "robots", "schema", "data_readme", "places", "moved"):
+            pass  # the global key covers them (places.json and old addresses: the place tree)
         else:  # home, townships, topics, stages, stats, overdue, sitemap, json, csv and anything new
             parts.append(self.all_cards)
         return _h(parts)

@@ -15,6 +15,7 @@ from generator.build.session import Session
 from generator.build.workers import collector_paused, worker_pool, worker_state
 from generator.core.cachefiles import CACHE_DIR
 from generator.core.errors import Problem, Problems
+from generator.render import placesdata
 from generator.render.theme import Theme, load_theme, precompile
 from generator.site.taxonomy import check_collisions, check_links
 from generator.source import privacy
@@ -23,14 +24,17 @@ from generator.source.content import media_of_failed, parse_document
 from generator.source.discovery import discover_with_stats
 from generator.source.readers import Context, possible_slugs
 from generator.source.model import Case, Document, Page, Report, Site
-from generator.source.places import load_places
+from generator.source.places import PlaceHistory, PlaceTree, load_places
 from generator.source.topics import load_topics
 
 
 def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True,
               session: Session | None = None, prestat: Prestat | None = None,
-              overlay: Mapping[str, bytes] | None = None) -> tuple[Site, Theme, list[Problem]]:
+              overlay: Mapping[str, bytes] | None = None,
+              out_dir: Path | None = None) -> tuple[Site, Theme, list[Problem]]:
     """Read and validate everything; raises SiteError listing every problem found.
+
+    The township URLs of the build in `out_dir` (default SITE/output) are kept where they are.
 
     `save_cache=False` (check) reads SITE/.cache/ but writes nothing. A `session`
     (serve) lists the content files from what its watcher reported; a `prestat`
@@ -40,16 +44,18 @@ def load_site(site_dir: Path, opts: BuildOptions, save_cache: bool = True,
     """
     assert overlay is None or not opts.use_cache
     with collector_paused():
-        return _load_site(site_dir, opts, save_cache, session, prestat, overlay or {})
+        history = read_history(out_dir or site_dir / "output")
+        return _load_site(site_dir, opts, save_cache, session, prestat, overlay or {}, history)
 
 
 def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool, session: Session | None,
-               prestat: Prestat | None, overlay: Mapping[str, bytes]) -> tuple[Site, Theme, list[Problem]]:
+               prestat: Prestat | None, overlay: Mapping[str, bytes],
+               history: PlaceHistory) -> tuple[Site, Theme, list[Problem]]:
     problems = Problems()
     pinyin_cache = PinyinCache(site_dir, enabled=opts.use_cache)
     config = load_config(site_dir, problems)
     today = opts.today_in(config.tz)   # decided once per build; everything below uses this day
-    places = load_places(site_dir, problems)
+    places = load_places(site_dir, problems, history)
     topics = load_topics(site_dir, problems)
     theme = load_theme(site_dir, config.theme, config.language, problems)
     context = Context(config, places, topics)
@@ -90,7 +96,7 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool, session: Se
     if not any(not p.path.endswith(".md") for p in problems.errors):
         maybe: set[str] = set()
         for rel, data in failed.items():
-            maybe |= possible_slugs(rel, data.decode("utf-8", "replace"))
+            maybe |= possible_slugs(rel, data.decode("utf-8", "replace"), places.readings)
         check_links(live, {c.slug for c in cases} | maybe, {r.slug for r in reports} | maybe,
                     {p.slug for p in pages} | maybe, problems)
     problems.raise_if_errors()
@@ -100,6 +106,14 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool, session: Se
                 pages=tuple(pages), base_url=base_url, today_iso=today.isoformat(), media=found_media,
                 unpublished=unpublished)
     return site, theme, problems.warnings
+
+
+def read_history(out_dir: Path) -> PlaceHistory:
+    """The township URLs an earlier build published in OUT/data/places.json, if it is there."""
+    try:
+        return placesdata.read_history((out_dir / "data" / "places.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return {}
 
 
 def _read_failed(site_dir: Path, rels: set[str], overlay: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -133,9 +147,10 @@ def _newest_first(docs: list[Any]) -> list[Any]:
     return docs
 
 
-def _context_key(site_dir: Path) -> str:
-    """What every file's validation depends on besides the file itself."""
-    parts = []
+def _context_key(site_dir: Path, places: PlaceTree) -> str:
+    """What every file's validation depends on besides the file itself (the township slugs
+    too: an earlier build's data/places.json can keep one where places.yaml alone would not)."""
+    parts = [repr([p.slug for p in places.townships()]).encode()]
     for rel in ("site.yaml", "content/places.yaml", "content/topics.yaml"):
         try:
             parts.append((site_dir / rel).read_bytes())
@@ -178,7 +193,7 @@ def _load_documents(site_dir: Path, context: Context, opts: BuildOptions, proble
                     overlay: Mapping[str, bytes] | None = None) -> list[Document]:
     """Parse every content file, reusing cached results for files whose size and mtime did not change.
     `meanwhile` runs in this process while worker processes parse, if they do."""
-    cache = DocCache(site_dir, _context_key(site_dir), enabled=opts.use_cache)
+    cache = DocCache(site_dir, _context_key(site_dir, context.places), enabled=opts.use_cache)
     docs: dict[str, Document] = {}
     misses: list[tuple[str, str, int, int]] = []
     outside: list[str] = []

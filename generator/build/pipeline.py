@@ -51,7 +51,7 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
         session is None and prestat.pays_off(site_dir, opts.use_cache, opts.jobs)) else None
     try:
         with collector_paused():
-            site, theme, warnings = load_site(site_dir, opts, session=session, prestat=helper)
+            site, theme, warnings = load_site(site_dir, opts, session=session, prestat=helper, out_dir=out_dir)
             gc.freeze()  # the site lives as long as the build: later collections need not walk it
         manifest = PageManifest(site_dir, out_dir, enabled=opts.use_cache)
         manifest.differs = helper.out_differs() if helper is not None else None

@@ -269,7 +269,7 @@ def plan_import(csv_path: Path, site_dir: Path, name: str | None = None, update:
     for row in sheet.rows:
         cells, converted = _normalized(row)
         where = (shown, row.line)
-        slug = cells.get("slug") or slugify(cells.get("title", ""))
+        slug = cells.get("slug") or slugify(cells.get("title", ""), readings=context.places.readings)
         _one_stage(cells, current[slug].cells["status"] if slug in current else None, context, problems, where)
         if slug in taken:
             problems.add(shown, row.line, f"slug「{slug}」与第 {taken[slug]} 行重复", f"slug `{slug}` repeats line {taken[slug]}")

@@ -11,7 +11,7 @@ from generator.source.config import load_config
 from generator.core.errors import Problems, SiteError, suggestion
 from generator.core.frontmatter import FrontMatterError, decode, split
 from generator.source.places import load_places, township_problem
-from generator.core.slugs import slugify
+from generator.core.slugs import Readings, slugify
 from generator.render.theme import builtin_theme_dir, load_theme
 from generator.source.topics import load_topics
 from generator.core.yamlsrc import YamlError, load_yaml
@@ -90,7 +90,7 @@ def new_case(site_dir: Path, title: str, township: str, topics: list[str], today
         if topic not in names:
             hint = suggestion(problems, topic, [t.name for t in known_topics])
             problems.add("content/topics.yaml", None, f"没有议题「{topic}」{hint}", f"no topic `{topic}`{hint}")
-    slug = slugify(title)
+    slug = slugify(title, readings=places.readings)
     if not slug:
         problems.add("content/cases", None, f"无法从标题「{title}」生成网址；请换一个标题",
                      f"cannot make a slug from the title `{title}`; choose another title")
@@ -98,7 +98,7 @@ def new_case(site_dir: Path, title: str, township: str, topics: list[str], today
     path = site_dir / "content" / "cases" / f"{slug}.md"
     if path.exists():
         raise SiteError([problems_item(path.relative_to(site_dir).as_posix(), config.language)])
-    owner = _slug_owner(site_dir, slug)
+    owner = _slug_owner(site_dir, slug, places.readings)
     if owner:
         problems.add(owner, None, f"网址 slug「{slug}」已被这个案例使用，新案例会与它冲突；请换一个标题",
                      f"the slug `{slug}` is already used by this case, so a new case would collide with it; choose another title")
@@ -114,7 +114,7 @@ def new_case(site_dir: Path, title: str, township: str, topics: list[str], today
     return path
 
 
-def _slug_owner(site_dir: Path, slug: str) -> str | None:
+def _slug_owner(site_dir: Path, slug: str, readings: Readings) -> str | None:
     """The case file that already has `slug` (given, or made from its title), if any.
 
     Reads front matter only, so it stays quick on large sites; unreadable files are left to `build`.
@@ -127,7 +127,7 @@ def _slug_owner(site_dir: Path, slug: str) -> str | None:
         if not isinstance(data, dict):
             continue
         given, title = data.get("slug"), data.get("title")
-        taken = given if isinstance(given, str) and given.strip() else slugify(str(title)) if title else path.stem
+        taken = given if isinstance(given, str) and given.strip() else slugify(str(title), readings=readings) if title else path.stem
         if str(taken).strip() == slug:
             return path.relative_to(site_dir).as_posix()
     return None

@@ -22,12 +22,13 @@ def plan(site: Site, index: Index) -> list[Job]:
     def pages(n: int) -> range:
         return range(1, max(1, math.ceil(n / per)) + 1)
     jobs: list[Job] = [("home",), ("404",), ("townships",), ("topics",), ("stages",), ("stats",), ("sitemap",),
-                       ("robots",), ("json",), ("csv",), ("feed", "site", ""), ("search",)]
+                       ("robots",), ("json",), ("csv",), ("places",), ("feed", "site", ""), ("search",)]
     jobs += [("case", c.slug) for c in site.cases]
     for t in site.places.townships():
         n = len(index.by_township.get(t.slug, ()))
         jobs += [("township", t.slug, str(p)) for p in pages(n)]
         jobs.append(("feed", "township", t.slug))
+    jobs += [("moved", old) for old, _ in site.places.moved]   # a township's old address leads on
     for topic in site.topics:
         jobs += [("topic", topic.slug, str(p)) for p in pages(len(index.by_topic.get(topic.slug, ())))]
         jobs.append(("feed", "topic", topic.slug))

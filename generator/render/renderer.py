@@ -25,6 +25,7 @@ from generator.source.model import Case, Page, Report, Site
 from generator.render import export
 from generator.render import feeds
 from generator.render import sitemap
+from generator.render import placesdata
 from generator.render import stats
 from generator.render import dataschema as data_schema
 from generator.source.places import Place
@@ -142,6 +143,8 @@ class Renderer:
             return "data/cases.csv", _encoded(export.cases_csv_parts(self.site, self.index, self.records))
         if kind == "schema":
             return "data/schema.json", data_schema.schema_json(self.site).encode()
+        if kind == "places":
+            return "data/places.json", placesdata.places_json(self.site).encode()
         if kind == "feed":
             path, context = feeds.feed_context(self, *job[1:])
             return path, self._template("feed.xml", context).encode()
@@ -149,6 +152,8 @@ class Renderer:
         root = "/" + self.site.base_url.split("/", 3)[3] if kind == "404" else urls.root_for(url)
         context.update(self._common(url, root))
         context.setdefault("draft", False)   # a draft's own page (built with --drafts) says so
+        if kind == "moved":   # search engines and readers are sent to the new address
+            context["canonical"] = self.site.base_url + context["target"]
         return urls.out_path(url), self._template(template, context).encode()
 
     def _import_macros(self) -> None:
@@ -233,6 +238,11 @@ class Renderer:
                        stage_feeds=[(s, f"townships/{slug}/stages/{s.key}/feed.xml") for s in self.site.config.stages])
         context.update(self._list_figures("township", slug, slugs))
         return urls.township(slug, int(page)), "list.html", context
+
+    def _ctx_moved(self, old: str) -> tuple[str, str, dict[str, Any]]:
+        new = dict(self.site.places.moved)[old]
+        place = self.townships[new]
+        return urls.township(old), "moved.html", {"place": place, "target": urls.township(new), "title": place.name}
 
     def _ctx_topic(self, slug: str, page: str) -> tuple[str, str, dict[str, Any]]:
         topic = self.topics[slug]

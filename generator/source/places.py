@@ -5,18 +5,21 @@ Levels by depth: province (0) > city (1) > county/district (2) > township/street
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from generator.core.errors import Problems, join_choices, suggestion
 from generator.core.schema import Reader, read_yaml_list
-from generator.core.slugs import is_valid_slug, slugify
+from generator.core.slugs import PLACE_NAMES, SHIPPED, Readings, is_valid_slug, slugify, syllables
 from generator.core.yamlsrc import YList, YMap
 
 PLACES_FILE = "content/places.yaml"
 TOWNSHIP_DEPTH = 3
-PLACE_KEYS = ("name", "slug", "description", "children")
+PLACE_KEYS = ("name", "slug", "pinyin", "description", "children")
+_PINYIN = re.compile(r"[a-zü]+(?:[ '-][a-zü]+)*")
 _LEVELS = (("省", "province"), ("市", "city"), ("县（区）", "county"), ("乡镇（街道）", "township"), ("村（社区）", "village"))
 
 
@@ -28,6 +31,7 @@ class Place:
     description: str
     children: tuple[str, ...]      # names of the children
     line: int
+    reading: str = ""              # its pinyin syllables, space-separated: places.yaml `pinyin:`, else made
 
     @property
     def depth(self) -> int:
@@ -38,9 +42,20 @@ class Place:
         return "/".join(self.path)
 
 
+# From an earlier build's data/places.json: township label → (its slug then, its slugs before).
+PlaceHistory = Mapping[str, tuple[str, tuple[str, ...]]]
+
+
 @dataclass(frozen=True)
 class PlaceTree:
     places: tuple[Place, ...]                 # depth-first, file order
+    moved: tuple[tuple[str, str], ...] = ()   # (an earlier township slug, the slug that township has now)
+
+    @cached_property
+    def readings(self) -> Readings:
+        """How the site's place names are read, for slugs made from titles that name them
+        (镇长走访长岭镇 → zhen-zhang-zou-fang-chang-ling-zhen)."""
+        return Readings({p.name: p.reading for p in self.places if p.reading}, SHIPPED)
 
     @cached_property
     def _townships(self) -> tuple[Place, ...]:
@@ -117,7 +132,9 @@ def _is_subsequence(parts: tuple[str, ...], path: tuple[str, ...]) -> bool:
     return position == len(parts)
 
 
-def load_places(site_dir: Path, problems: Problems) -> PlaceTree:
+def load_places(site_dir: Path, problems: Problems, history: PlaceHistory | None = None) -> PlaceTree:
+    """The place tree; `history` (an earlier build's township URLs) keeps each township at the
+    address it had, and records the old address of any that moved, for a redirect page."""
     data = read_yaml_list(site_dir, PLACES_FILE, problems,
                           "缺少地名文件 content/places.yaml；请按 省 > 市 > 县（区） > 乡镇（街道） 列出地名",
                           "content/places.yaml is missing; list places as province > city > county > township")
@@ -126,7 +143,7 @@ def load_places(site_dir: Path, problems: Problems) -> PlaceTree:
     places: list[Place] = []
     earlier = len(problems.errors)
     _read_level(data, (), problems, places)
-    _assign_slugs(places, problems)
+    moved = _assign_slugs(places, problems, history or {})
     if places and len(problems.errors) == earlier and not any(p.depth == TOWNSHIP_DEPTH for p in places):
         # One error here, instead of one "no such township" per case.
         problems.add(PLACES_FILE, places[0].line,
@@ -134,12 +151,13 @@ def load_places(site_dir: Path, problems: Problems) -> PlaceTree:
                      "例如 安徽省 > 安庆市 > 望江县 > 凉泉乡",
                      "places.yaml has no township level: townships go under province > city > county, "
                      "e.g. 安徽省 > 安庆市 > 望江县 > 凉泉乡")
-    return PlaceTree(tuple(places))
+    return PlaceTree(tuple(places), moved)
 
 
 def _read_level(items: YList, parent: tuple[str, ...], problems: Problems, out: list[Place]) -> None:
     seen: dict[str, int] = {}
     for item, line in zip(items, items.item_line):
+        reading = ""
         if isinstance(item, (str, int)) and not isinstance(item, bool):
             name, slug, description, children, node_line = str(item).strip(), "", "", None, line
         elif isinstance(item, YMap):
@@ -151,6 +169,12 @@ def _read_level(items: YList, parent: tuple[str, ...], problems: Problems, out: 
                 r.error("slug", f"slug「{slug}」只能用小写英文字母、数字和连字符，例如 liangquan",
                         f"slug `{slug}` may only use a-z, 0-9 and hyphens, e.g. liangquan", at_value=True)
                 slug = ""
+            reading = " ".join(r.get("pinyin", str, example="chang ling zhen", default="").lower().split())
+            if reading and not _PINYIN.fullmatch(reading):
+                r.error("pinyin", f"pinyin「{reading}」应为不带声调的拼音，音节之间用空格隔开，例如 pinyin: chang ling zhen",
+                        f"`pinyin` `{reading}` should be toneless pinyin, syllables apart, e.g. pinyin: chang ling zhen",
+                        at_value=True)
+                reading = ""
             description = r.get("description", str, default="")
             children = item.get("children")
             node_line = item.line
@@ -173,26 +197,44 @@ def _read_level(items: YList, parent: tuple[str, ...], problems: Problems, out: 
         path = parent + (name,)
         child_names = tuple(str(c.get("name", "")).strip() if isinstance(c, YMap) else str(c).strip()
                             for c in (children or ()))
-        out.append(Place(name, slug, path, description, child_names, node_line))
+        out.append(Place(name, slug, path, description, child_names, node_line, reading))
         if children:
             _read_level(children, path, problems, out)
 
 
-def _assign_slugs(places: list[Place], problems: Problems) -> None:
-    """Default slugs are pinyin; same-named townships get their county's slug in front."""
+def _assign_slugs(places: list[Place], problems: Problems, history: PlaceHistory) -> tuple[tuple[str, str], ...]:
+    """Give every place its slug; returns the townships' moved addresses (old slug, new slug).
+
+    A slug written in places.yaml wins. A township the last build published keeps the slug
+    it had there, so its URL does not move when another county adds a township of the same
+    name. Any other gets its pinyin, with its county's slug in front when the name repeats
+    or the plain one is taken.
+    """
     by_path = {p.path: p for p in places}
     name_count: dict[tuple[int, str], int] = {}
     for p in places:
         name_count[(p.depth, p.name)] = name_count.get((p.depth, p.name), 0) + 1
+    for i, p in enumerate(places):   # every place's reading first: a slug may take its parent's
+        reading = p.reading or " ".join(syllables(p.name, PLACE_NAMES))
+        places[i] = p = Place(p.name, p.slug, p.path, p.description, p.children, p.line, reading)
+        by_path[p.path] = p
+    written = {p.slug for p in places if p.slug and p.depth == TOWNSHIP_DEPTH}
+    kept: set[str] = set()
+    for i, p in enumerate(places):
+        if not p.slug and p.depth == TOWNSHIP_DEPTH and p.label in history:
+            earlier = history[p.label][0]
+            if is_valid_slug(earlier) and earlier not in written and earlier not in kept:
+                places[i] = p = Place(p.name, earlier, p.path, p.description, p.children, p.line, p.reading)
+                kept.add(earlier)
     for i, p in enumerate(places):
         if p.slug:
             continue
-        slug = slugify(p.name) or f"place-{i}"
-        if name_count[(p.depth, p.name)] > 1 and p.depth >= 1:
+        plain = slugify(p.reading) or f"place-{i}"
+        slug = plain
+        if p.depth >= 1 and (name_count[(p.depth, p.name)] > 1 or (p.depth == TOWNSHIP_DEPTH and plain in kept)):
             parent = by_path[p.path[:-1]]
-            parent_slug = parent.slug or slugify(parent.name)
-            slug = f"{parent_slug}-{slug}"
-        places[i] = p = Place(p.name, slug, p.path, p.description, p.children, p.line)
+            slug = f"{parent.slug or slugify(parent.reading)}-{plain}"
+        places[i] = p = Place(p.name, slug, p.path, p.description, p.children, p.line, p.reading)
         by_path[p.path] = p
     # Townships and counties each share one URL space: a repeated slug is an error naming both.
     for depth in (TOWNSHIP_DEPTH - 1, TOWNSHIP_DEPTH):
@@ -207,6 +249,31 @@ def _assign_slugs(places: list[Place], problems: Problems) -> None:
                              f"`{p.label}` has slug `{p.slug}`, the same as `{other.label}` on line {other.line}; give one a different slug")
             else:
                 owners[p.slug] = p
+    return _moves(places, problems, history)
+
+
+def _moves(places: list[Place], problems: Problems, history: PlaceHistory) -> tuple[tuple[str, str], ...]:
+    """Old township addresses that now lead elsewhere: the last build's slug when it changed
+    (with a warning), and every earlier one still recorded, unless a township has it now."""
+    townships = [p for p in places if p.depth == TOWNSHIP_DEPTH]
+    taken = {p.slug for p in townships}
+    moved: dict[str, str] = {}
+    for p in townships:
+        if p.label not in history:
+            continue
+        earlier, before = history[p.label]
+        for old in (*before, earlier):
+            if old != p.slug and old not in taken and is_valid_slug(old):
+                moved[old] = p.slug
+        if earlier != p.slug:
+            problems.add(PLACES_FILE, p.line,
+                         f"「{p.label}」的网址由 townships/{earlier}/ 改为 townships/{p.slug}/；旧网址会生成一个跳转到新网址的页面"
+                         + ("" if earlier not in taken else "（但旧网址现在属于另一个乡镇，无法跳转）"),
+                         f"the address of `{p.label}` changes from townships/{earlier}/ to townships/{p.slug}/; "
+                         f"the old address gets a page that leads to the new one"
+                         + ("" if earlier not in taken else " (but another township has the old address now)"),
+                         warning=True)
+    return tuple(sorted(moved.items()))
 
 
 def township_problem(tree: PlaceTree, text: str, problems: Problems) -> tuple[str, str]:

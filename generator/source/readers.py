@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from generator.core.dates import DateError, When, date_from_filename, parse_when
 from generator.core.errors import guess_text, join_choices, suggestion
 from generator.core.schema import Reader
-from generator.core.slugs import is_valid_slug, slugify
+from generator.core.slugs import SHIPPED, Readings, is_valid_slug, slugify
 from generator.core.yamlsrc import YList, YMap
 from generator.source.config import STAGE_KEYS, DEFAULT_STAGE_LABELS, SiteConfig
 from generator.source.model import Case, Page, Report, Source, TimelineEntry
@@ -146,7 +146,7 @@ def read_case(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     follow_up = _date(r, "follow_up", tz, required=False)
     updated = _date(r, "updated", tz, required=False)
     draft = r.get("draft", bool, example="false", default=False)
-    slug = _slug(r, lambda: slugify(title or "") or file_slug(rel))
+    slug = _slug(r, lambda: slugify(title or "", readings=ctx.places.readings) or file_slug(rel))
     # Read every optional field before giving up, so all of a file's problems are reported at once.
     optional = dict(form=r.get("form", str, default=""), convener=r.get("convener", str, default=""),
                     participants=r.get_count("participants"), beneficiaries=r.get_count("beneficiaries"),
@@ -258,7 +258,7 @@ def read_report(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     case_links = tuple((("case", slug, line)) for slug, line in cases)
     draft = r.get("draft", bool, example="false", default=False)
     stem = file_slug(rel)
-    slug = _slug(r, lambda: stem if is_valid_slug(stem) and not re.fullmatch(r"[0-9-]+", stem) else slugify(title or "") or stem)
+    slug = _slug(r, lambda: stem if is_valid_slug(stem) and not re.fullmatch(r"[0-9-]+", stem) else slugify(title or "", readings=ctx.places.readings) or stem)
     image = r.get("headimg", str, default="") or r.get("thumbnail", str, default="")
     author = r.get("author", str, default="")
     if r.problems.errors or title is None or when is None:
@@ -276,7 +276,7 @@ def read_page(r: Reader, rel: str, body: str, body_line: int, ctx: Context,
     r.unknown_keys(PAGE_KEYS, "页面 front matter ", "page front matter")
     title = r.get("title", str, required=True, example="关于本公报")
     when = _date(r, "date", ctx.config.tz, required=False)
-    slug = _slug(r, lambda: file_slug(rel) or slugify(title or ""))
+    slug = _slug(r, lambda: file_slug(rel) or slugify(title or "", readings=ctx.places.readings))
     draft = r.get("draft", bool, example="false", default=False)
     description = r.get("description", str, default="")
     if r.problems.errors or title is None:
@@ -289,7 +289,7 @@ _SLUG_LINE = re.compile(r"^slug:\s*['\"]?([^'\"\s#]+)", re.M)
 _TITLE_LINE = re.compile(r"^title:\s*['\"]?([^'\"#\n]+)", re.M)
 
 
-def possible_slugs(rel: str, text: str) -> set[str]:
+def possible_slugs(rel: str, text: str, readings: Readings = SHIPPED) -> set[str]:
     """The slugs a file that failed validation may have meant to have: from its `slug:`
     line, its title and its name. Links to these are not reported, since the file's own
     error is the one to fix first."""
@@ -297,5 +297,5 @@ def possible_slugs(rel: str, text: str) -> set[str]:
     if m := _SLUG_LINE.search(text):
         found.add(m[1])
     if m := _TITLE_LINE.search(text):
-        found.add(slugify(m[1].strip()))
+        found.add(slugify(m[1].strip(), readings=readings))
     return found - {""}
