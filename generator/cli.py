@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from generator import __version__
+from generator.clitext import CliText, problem_count, site_language
 from generator.source.config import BuildOptions, base_url_warning, load_config, today_for
 from generator.core.errors import Problems, SiteError
 
@@ -20,77 +21,78 @@ class UsageError(Exception):
     """A wrong command line: exit 2."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bulletin", description="Build a consultation bulletin site.")
-    parser.add_argument("--version", action="version", version=f"bulletin {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _parser(t: CliText) -> argparse.ArgumentParser:
+    """The command line, its help in the site's language (`t`)."""
+    parser = argparse.ArgumentParser(prog="bulletin", description=t("cli_description"))
+    parser.add_argument("--version", action="version", version=f"bulletin {__version__}", help=t("cli_version"))
+    sub = parser.add_subparsers(dest="command", required=True, title=t("cli_commands"), metavar="COMMAND")
 
-    build = sub.add_parser("build", help="build SITE into OUT")
-    build.add_argument("site", nargs="?", default=".")
-    build.add_argument("-o", "--out", default=None, help="output folder (default: SITE/output)")
-    build.add_argument("--drafts", action="store_true", help="also publish drafts and future-dated files")
-    build.add_argument("--base-url", default=None, help="override base_url from site.yaml")
-    build.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
-    build.add_argument("--no-cache", action="store_true", help="ignore and do not update SITE/.cache")
-    build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    def whole_number(text: str) -> int:
+        return int(text)
+    whole_number.__name__ = t("cli_type_int")   # argparse names the type in "invalid int value"
 
-    serve = sub.add_parser("serve", help="build SITE, serve it, rebuild and reload pages on every save")
-    serve.add_argument("site", nargs="?", default=".")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
-    serve.add_argument("--drafts", action="store_true", help="also publish drafts and future-dated files")
-    serve.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
-    serve.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    def command(name: str) -> argparse.ArgumentParser:
+        made = sub.add_parser(name, help=t(f"cli_help_{name}"), description=t(f"cli_help_{name}"))
+        made.add_argument("--debug", action="store_true", help=t("cli_opt_debug"))
+        return made
 
-    check = sub.add_parser("check", help="validate SITE without writing anything")
-    check.add_argument("site", nargs="?", default=".")
-    check.add_argument("--drafts", action="store_true")
-    check.add_argument("-o", "--out", default=None, metavar="OUT",
-                       help="the earlier build whose township addresses to compare with (default: SITE/output)")
-    check.add_argument("--debug", action="store_true")
+    def site_argument(made: argparse.ArgumentParser) -> None:
+        made.add_argument("site", nargs="?", default=".", metavar="SITE", help=t("cli_opt_site"))
 
-    new = sub.add_parser("new", help="write a new case file and print its path")
-    new.add_argument("site")
-    new.add_argument("title")
-    new.add_argument("--township", required=True)
-    new.add_argument("--topic", required=True, action="append")
-    new.add_argument("--debug", action="store_true")
+    build = command("build")
+    site_argument(build)
+    build.add_argument("-o", "--out", default=None, help=t("cli_opt_out"))
+    build.add_argument("--drafts", action="store_true", help=t("cli_opt_drafts"))
+    build.add_argument("--base-url", default=None, help=t("cli_opt_base_url"))
+    build.add_argument("--jobs", type=whole_number, default=None, help=t("cli_opt_jobs"))
+    build.add_argument("--no-cache", action="store_true", help=t("cli_opt_no_cache"))
 
-    init = sub.add_parser("init", help="write a new site skeleton that builds as is")
-    init.add_argument("dir")
-    init.add_argument("--debug", action="store_true")
+    serve = command("serve")
+    site_argument(serve)
+    serve.add_argument("--host", default="127.0.0.1", help=t("cli_opt_host"))
+    serve.add_argument("--port", type=whole_number, default=8000, help=t("cli_opt_port"))
+    serve.add_argument("--drafts", action="store_true", help=t("cli_opt_drafts"))
+    serve.add_argument("--jobs", type=whole_number, default=None, help=t("cli_opt_jobs"))
 
-    advance = sub.add_parser("advance", help="move case files to a stage and add a timeline entry, in place")
-    advance.add_argument("files", nargs="+", metavar="FILE")
-    advance.add_argument("--to", required=True, metavar="STAGE", help="stage key or label, e.g. resolved or 已办结")
-    advance.add_argument("--date", default=None, help="date of the timeline entry (default: today)")
-    advance.add_argument("--note", default=None, help="text of the timeline entry (default: the stage's label)")
-    advance.add_argument("--follow-up", default=None, metavar="DATE", help="also set follow_up: DATE")
-    advance.add_argument("--site", default=None, help="the site folder (default: found above the files)")
-    advance.add_argument("--force", action="store_true",
-                         help="also move back, repeat the current stage, or date before the last entry or after today")
-    advance.add_argument("--debug", action="store_true")
+    check = command("check")
+    site_argument(check)
+    check.add_argument("--drafts", action="store_true", help=t("cli_opt_drafts"))
+    check.add_argument("-o", "--out", default=None, metavar="OUT", help=t("cli_opt_check_out"))
 
-    imp = sub.add_parser("import", help="create case files from a CSV with the columns of data/cases.csv")
-    imp.add_argument("csv", metavar="CSV")
-    imp.add_argument("site", nargs="?", default=".")
-    imp.add_argument("--update", action="store_true",
-                     help="a row whose slug is a case of the site changes the fields whose cells changed")
-    imp.add_argument("--dry-run", action="store_true", help="show the changes as a table; write nothing")
-    imp.add_argument("--encoding", default=None, help="the CSV's encoding, e.g. gbk (default: UTF-8, else GBK)")
-    imp.add_argument("--debug", action="store_true")
+    new = command("new")
+    new.add_argument("site", metavar="SITE", help=t("cli_opt_site"))
+    new.add_argument("title", metavar="TITLE", help=t("cli_opt_title"))
+    new.add_argument("--township", required=True, help=t("cli_opt_township"))
+    new.add_argument("--topic", required=True, action="append", help=t("cli_opt_topic"))
 
-    export = sub.add_parser("export", help="write the site's cases as CSV (data/cases.csv)")
-    export.add_argument("site", nargs="?", default=".")
-    export.add_argument("-o", "--out", default=None, metavar="FILE", help="write to FILE (default: standard output)")
-    export.add_argument("--debug", action="store_true")
+    init = command("init")
+    init.add_argument("dir", metavar="DIR", help=t("cli_opt_dir"))
 
-    due = sub.add_parser("due", help="list the cases whose follow-up is overdue or due soon, most urgent first")
-    due.add_argument("site", nargs="?", default=".")
-    due.add_argument("--within", type=int, default=30, metavar="DAYS", help="also list follow-ups due within DAYS (default: 30)")
-    due.add_argument("--csv", default=None, metavar="FILE", help="also write the list as CSV to FILE (- for standard output)")
-    due.add_argument("--drafts", action="store_true", help="include drafts and future-dated cases")
-    due.add_argument("--debug", action="store_true")
+    advance = command("advance")
+    advance.add_argument("files", nargs="+", metavar="FILE", help=t("cli_opt_files"))
+    advance.add_argument("--to", required=True, metavar="STAGE", help=t("cli_opt_to"))
+    advance.add_argument("--date", default=None, help=t("cli_opt_date"))
+    advance.add_argument("--note", default=None, help=t("cli_opt_note"))
+    advance.add_argument("--follow-up", default=None, metavar="DATE", help=t("cli_opt_follow_up"))
+    advance.add_argument("--site", default=None, help=t("cli_opt_advance_site"))
+    advance.add_argument("--force", action="store_true", help=t("cli_opt_force"))
+
+    imp = command("import")
+    imp.add_argument("csv", metavar="CSV", help=t("cli_opt_csv"))
+    site_argument(imp)
+    imp.add_argument("--update", action="store_true", help=t("cli_opt_update"))
+    imp.add_argument("--dry-run", action="store_true", help=t("cli_opt_dry_run"))
+    imp.add_argument("--encoding", default=None, help=t("cli_opt_encoding"))
+
+    export = command("export")
+    site_argument(export)
+    export.add_argument("-o", "--out", default=None, metavar="FILE", help=t("cli_opt_export_out"))
+
+    due = command("due")
+    site_argument(due)
+    due.add_argument("--within", type=whole_number, default=30, metavar="DAYS", help=t("cli_opt_within"))
+    due.add_argument("--csv", default=None, metavar="FILE", help=t("cli_opt_due_csv"))
+    due.add_argument("--drafts", action="store_true", help=t("cli_opt_due_drafts"))
     return parser
 
 
@@ -104,7 +106,10 @@ def run() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    text = CliText(site_language(words))
+    with text.speaking():
+        args = _parser(text).parse_args(words)
     try:
         return _run(args)
     except UsageError as exc:
@@ -113,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     except SiteError as exc:
         for problem in sorted(exc.warnings + exc.problems):
             print(problem.format(), file=sys.stderr)
+        if args.command == "check":   # check's last line says how it went, as its OK does
+            print(problem_count(len(exc.problems), len(exc.warnings), text.language != "en"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

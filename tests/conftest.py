@@ -73,6 +73,19 @@ def make_site(root: Path, files: dict[str, str | bytes], defaults: bool = True) 
     return root
 
 
+def without_count(err: str) -> str:
+    """`check`'s stderr without its last line, the count of what it found, after making sure
+    the count is right: 发现 2 个问题，1 个警告 on a Chinese site, 2 problems, 1 warning on an English one."""
+    *lines, last = err.splitlines()
+    errors = sum(1 for line in lines if ": warning: " not in line)
+    warnings = len(lines) - errors
+    zh = f"发现 {errors} 个问题" + (f"，{warnings} 个警告" if warnings else "")
+    en = f"{errors} problem" + ("s" if errors != 1 else "") + (
+        f", {warnings} warning" + ("s" if warnings != 1 else "") if warnings else "")
+    assert last in (zh, en), (last, err)
+    return "".join(line + "\n" for line in lines)
+
+
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(argv)
     captured = capsys.readouterr()

@@ -1,6 +1,7 @@
 """The command line: exit codes, usage errors, drafts and future dates, --base-url, a real process."""
 from __future__ import annotations
 
+
 import json
 import os
 import shutil
@@ -118,7 +119,12 @@ def test_other_usage_errors(site: Path, argv: list[str], capsys: pytest.CaptureF
 
 
 @pytest.mark.parametrize("argv", [[], ["bogus"], ["build", "--nope"], ["new", "x", "title"]])
-def test_argparse_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_argparse_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)          # no site here, and an English locale: English usage
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2

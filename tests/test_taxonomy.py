@@ -4,14 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import case_text, make_site, run
+from conftest import case_text, make_site, run, without_count
 
 
 def build_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str]) -> list[str]:
     site = make_site(tmp_path / "site", files)
     code, _, stderr = run(["check", str(site)], capsys)
     assert code == 1, stderr
-    return stderr.splitlines()
+    return without_count(stderr).splitlines()
 
 
 def test_slug_collision_names_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

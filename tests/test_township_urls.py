@@ -66,7 +66,8 @@ def test_a_pinyin_that_is_not_pinyin_is_explained(tmp_path: Path, capsys: pytest
                                          "content/cases/a.md": case()})
     code, _, err = run(["check", str(site)], capsys)
     assert code == 1
-    assert err.splitlines() == ["content/places.yaml:10: pinyin「lè píng」应为不带声调的拼音，音节之间用空格隔开，例如 pinyin: chang ling zhen"]
+    assert err.splitlines() == ["content/places.yaml:10: pinyin「lè píng」应为不带声调的拼音，音节之间用空格隔开，例如 pinyin: chang ling zhen",
+                                "发现 1 个问题"]
 
 
 def test_a_township_keeps_its_address_when_another_county_adds_one_of_the_same_name(

@@ -216,13 +216,20 @@ def test_rebuilds_into_one_out_always_equal_a_fresh_build(site: Path, tmp_path: 
         edit("site.yaml", "base_url: https://bulletin.test/bulletin/", "base_url: https://bulletin.test/gb/")
 
     steps = [lambda: None, cases_change, places_and_topics_empty_and_fill, tamper_with_out, break_a_template, config_and_lists, dates_and_links, theme_and_paging]
+    moved = ("content/places.yaml:22: warning: 「安徽省/合肥市/长丰县/杨庙镇」的网址由 townships/yangmiao/ 改为 "
+             "townships/yang-miao/；旧网址会生成一个跳转到新网址的页面\n")
     for number, step in enumerate(steps):
+        # The cold build starts from what was published before the step, as the warm one does:
+        # OUT's data/places.json keeps township addresses (and old ones lead on). Nothing else is kept.
+        published = tmp_path / f"cold{number}"
+        if out.exists():
+            shutil.copytree(out, published)
         step()
         code, _, stderr = run(["build", str(site), "-o", str(out)], capsys)
-        assert (code, stderr) == (0, ""), number
+        assert (code, stderr) == (0, moved if step is config_and_lists else ""), number
         copy = tmp_path / f"copy{number}"
         shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".cache", "output"))
-        assert run(["build", str(copy), "-o", str(tmp_path / f"cold{number}")], capsys)[0] == 0
+        assert run(["build", str(copy), "-o", str(published), "--no-cache"], capsys)[0] == 0
         warm, cold = site_files(out), site_files(tmp_path / f"cold{number}")
         assert sorted(warm) == sorted(cold), f"after step {number}"
         assert [rel for rel in warm if warm[rel] != cold[rel]] == [], f"after step {number}"
