@@ -56,3 +56,30 @@ def test_reproducible_and_warm_builds_equal_cold_ones(tmp_path: Path, capsys: py
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns(".cache"))
     assert run(["build", str(copy), "-o", str(tmp_path / "cold"), "--jobs", "1"], capsys)[0] == 0
     assert tree_hash(out) == tree_hash(tmp_path / "cold")
+
+
+def test_brotli_copies_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import brotli
+    site = make_site(tmp_path / "site", {"site.yaml": "title: 测试公报\nbase_url: https://bulletin.test/\nprecompress: [gzip, brotli]\n",
+                                         "content/cases/a.md": case_text(slug="a")})
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    texts = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name.endswith(COMPRESSED_SUFFIXES)}
+    for rel in texts:
+        original = (out / rel).read_bytes()
+        assert brotli.decompress((out / (rel + ".br")).read_bytes()) == original, rel
+        assert gzip.decompress((out / (rel + ".gz")).read_bytes()) == original, rel
+    home = out / "index.html"
+    assert len((out / "index.html.br").read_bytes()) < len((out / "index.html.gz").read_bytes()) < len(home.read_bytes())
+    only = make_site(tmp_path / "only", {"site.yaml": "title: 测试公报\nbase_url: https://bulletin.test/\nprecompress: brotli\n",
+                                         "content/cases/a.md": case_text(slug="a")})
+    assert run(["build", str(only), "-o", str(tmp_path / "only-out"), "--jobs", "1"], capsys)[0] == 0
+    assert list((tmp_path / "only-out").rglob("*.br")) and not list((tmp_path / "only-out").rglob("*.gz"))
+
+
+def test_an_unknown_format_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {"site.yaml": "title: 测试公报\nbase_url: https://bulletin.test/\nprecompress: [gzip, brotly]\n",
+                                         "content/cases/a.md": case_text(slug="a")})
+    code, _, err = run(["build", str(site), "-o", str(tmp_path / "out")], capsys)
+    assert code == 1
+    assert err.splitlines() == ["site.yaml:3: precompress 中有未知的格式「brotly」；可写 true，或 [gzip, brotli]；你是不是想写 brotli？"]

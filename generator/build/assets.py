@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Iterator
 
@@ -74,18 +75,32 @@ def put_files(tx: Transaction, site_dir: Path, site: Site, static: dict[str, Pat
 COMPRESSED_SUFFIXES = (".html", ".xml", ".json", ".csv", ".css", ".js", ".svg", ".txt", ".webmanifest", ".xsl")
 
 
-def put_compressed(tx: Transaction, files: set[str], changed: set[str]) -> None:
-    """FILE.gz beside every text file (site.yaml `precompress: true`), for servers that send a
-    ready .gz to browsers that accept it (nginx `gzip_static on`, Apache with mod_rewrite).
-    Made again only for files whose bytes changed; a zero mtime keeps them reproducible."""
+def put_compressed(tx: Transaction, files: set[str], changed: set[str], formats: tuple[str, ...]) -> None:
+    """FILE.gz and/or FILE.br beside every text file (site.yaml `precompress`), for servers
+    that send a ready copy to browsers that accept it (nginx `gzip_static on`, the brotli
+    module's `brotli_static on`, Apache with mod_rewrite). Made again only for files whose
+    bytes changed; gzip's zero mtime keeps them reproducible (brotli stores no time)."""
     for rel in sorted(files):
         if not rel.endswith(COMPRESSED_SUFFIXES):
             continue
-        packed = rel + ".gz"
-        if rel in changed or not (tx.out_dir / packed).is_file():
-            data = (tx.staging / rel).read_bytes()
-            if tx.put(packed, gzip.compress(data, compresslevel=9, mtime=0)):
-                changed.add(packed)
-        else:
-            tx.keep(packed)
-        files.add(packed)
+        data: bytes | None = None
+        for name in formats:
+            suffix, pack = _PACKERS[name]
+            packed = rel + suffix
+            if rel in changed or not (tx.out_dir / packed).is_file():
+                data = data if data is not None else (tx.staging / rel).read_bytes()
+                if tx.put(packed, pack(data)):
+                    changed.add(packed)
+            else:
+                tx.keep(packed)
+            files.add(packed)
+
+
+def _brotli(data: bytes) -> bytes:
+    import brotli  # type: ignore[import-untyped]  # only sites that ask for .br pay its import
+    # Quality 9: within 6% of the smallest (11) at a twentieth of the time, a third smaller than gzip.
+    return bytes(brotli.compress(data, quality=9))
+
+
+_PACKERS: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
+    "gzip": (".gz", lambda data: gzip.compress(data, compresslevel=9, mtime=0)), "brotli": (".br", _brotli)}

@@ -95,7 +95,7 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
             assets.put_files(tx, site_dir, site, static, planned, made_dir, files, changed)
             _check_body_paths(site, files)
             if site.config.precompress:
-                assets.put_compressed(tx, files, changed)
+                assets.put_compressed(tx, files, changed, site.config.precompress)
             phases.mark("static")
 
             # 6. Commit: OUT becomes the staging tree in one rename.

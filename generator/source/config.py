@@ -42,7 +42,9 @@ class SiteConfig:
     author: str = ""
     feed_limit: int = 20
     index_links: bool = False   # links end in index.html, so the site browses from a USB stick
-    precompress: bool = False   # FILE.gz beside every text file, for servers that send it as is (nginx gzip_static)
+    # FILE.gz and/or FILE.br beside every text file, for servers that send them as they are
+    # (nginx gzip_static / brotli_static): site.yaml `precompress: true` (gzip) or a list.
+    precompress: tuple[str, ...] = ()
     stages: tuple[Stage, ...] = field(default_factory=tuple)
 
     @property
@@ -140,9 +142,30 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig:
         author=r.get("author", str, default=""),
         feed_limit=max(1, r.get("feed_limit", int, example="20", default=base.feed_limit)),
         index_links=r.get("index_links", bool, example="false", default=False),
-        precompress=r.get("precompress", bool, example="true", default=False),
+        precompress=_precompress(r, problems),
         stages=_read_stages(data, r, problems, language),
     )
+
+
+PRECOMPRESS = ("gzip", "brotli")
+
+
+def _precompress(r: Reader, problems: Problems) -> tuple[str, ...]:
+    """`precompress: true` is gzip; `[gzip, brotli]` names the formats."""
+    raw = r.data.get("precompress")
+    if raw is None or raw is False:
+        return ()
+    if raw is True:
+        return ("gzip",)
+    found: list[str] = []
+    for name, line in r.get_text_list("precompress", example="[gzip, brotli]"):
+        if name in PRECOMPRESS:
+            found.append(name)
+        else:
+            hint = suggestion(problems, name, PRECOMPRESS)
+            problems.add(r.path, line, f"precompress 中有未知的格式「{name}」；可写 true，或 [gzip, brotli]{hint}",
+                         f"unknown format `{name}` in precompress; write true, or [gzip, brotli]{hint}")
+    return tuple(f for f in PRECOMPRESS if f in found)
 
 
 def _read_stages(data: YMap, r: Reader, problems: Problems, language: str) -> tuple[Stage, ...]:
