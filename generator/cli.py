@@ -170,7 +170,7 @@ def out_dir_for(site: Path, out: str | None) -> Path:
     A build replaces OUT as a whole, so OUT may not be or hold SITE, lie in its sources, cache
     or bulletin's own files, nor be a folder of other files (one with no index.html of a build).
     """
-    from generator.render.theme import builtin_theme_dir
+    from generator.core.themedir import builtin_theme_dir
     out_dir = (Path(out) if out else site / "output").resolve()
     if out_dir == site or site.is_relative_to(out_dir):
         raise UsageError(f"output folder {out_dir} would replace the site folder itself; choose another -o")

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from generator.core.themedir import builtin_theme_dir
 from generator.core.yamlsrc import YamlError, YMap, load_yaml
 
 # argparse's own messages (Python 3.11 gettext ids) → our i18n keys.
@@ -87,7 +88,6 @@ class CliText:
 
 
 def _strings(language: str) -> dict[str, str]:
-    from generator.render.theme import builtin_theme_dir
     path = builtin_theme_dir() / "i18n" / f"{language}.yaml"
     try:
         data = load_yaml(path.read_text("utf-8"))

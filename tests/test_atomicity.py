@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from conftest import REPO, case_text, make_site, tree_hash
-from generator.render.theme import builtin_theme_dir
+from generator.core.themedir import builtin_theme_dir
 
 KILLS = 50
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import case_text, make_site, run
-from generator.render.theme import builtin_theme_dir
+from generator.core.themedir import builtin_theme_dir
 
 import generator
 

@@ -6,12 +6,13 @@ reported at once and none cascades, and OUT is untouched when anything fails.
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from generator.build import assets, prestat, searchindex, writer
+from generator.build import assets, prestat, searchindex, unchanged, writer
 from generator.build.cache import PageManifest, RecordCache, records_stamp
 from generator.build.load import load_site
 from generator.build.renderpass import Progress, render_site
@@ -33,12 +34,27 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
     `committed()` as soon as OUT holds the new site, before the caches are saved (serve
     reloads the browser then). A `session` (serve) spares the checks its watcher makes needless.
     """
+    started = time.perf_counter()
+    # 0. Nothing to do: every input and OUT as the last build left them (build/unchanged.py).
+    inputs = unchanged.inputs_hash(site_dir, opts) if opts.use_cache and session is None else None
+    if inputs is not None:
+        quick = unchanged.quick_report(site_dir, out_dir, inputs)
+        if quick is not None:
+            return dataclasses.replace(quick, seconds=time.perf_counter() - started)
     thawed = gc.get_freeze_count() == 0
     try:
-        return _build(site_dir, out_dir, opts, progress, committed, session)
+        report = _build(site_dir, out_dir, opts, progress, committed, session)
     finally:
         if thawed:
             gc.unfreeze()  # serve builds again and again in one process: let this site go
+    # Recording costs a pass over OUT: paid by a long build (a cold one) and by one that found
+    # nothing to write (so that the next is quick), not after an edit, likely followed by another.
+    if inputs is not None:
+        if report.written == 0 or report.seconds > 1.0:
+            unchanged.remember(site_dir, out_dir, inputs, report)
+        else:
+            unchanged.forget(site_dir, out_dir)
+    return report
 
 
 def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None,

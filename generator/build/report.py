@@ -51,6 +51,8 @@ class BuildReport:
     def timings(self) -> str:
         """What BULLETIN_TIMINGS=1 prints: wall time per phase; what ran alongside rendering;
         CPU seconds and context switches (voluntary/involuntary) per phase."""
+        if not self.costs:
+            return f"timings: nothing to do, {self.seconds:.3f}s (inputs and OUT as the last build left them)"
         lines = ["timings: " + ", ".join(f"{c.name} {c.wall:.3f}s" for c in self.costs)]
         if self.alongside:
             lines.append("timings alongside render: " + ", ".join(f"{name} {seconds:.3f}s" for name, seconds in self.alongside))

@@ -12,7 +12,8 @@ from generator.core.errors import Problems, SiteError, suggestion
 from generator.core.frontmatter import FrontMatterError, decode, split
 from generator.source.places import load_places, township_problem
 from generator.core.slugs import Readings, slugify
-from generator.render.theme import builtin_theme_dir, load_theme
+from generator.core.themedir import builtin_theme_dir
+from generator.render.theme import load_theme
 from generator.source.topics import load_topics
 from generator.core.yamlsrc import YamlError, load_yaml
 

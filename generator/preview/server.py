@@ -30,7 +30,7 @@ from generator.build import writer
 from generator.source.config import BuildOptions, load_config
 from generator.core.errors import Problems, SiteError
 from generator.build.session import Session
-from generator.render.theme import builtin_theme_dir
+from generator.core.themedir import builtin_theme_dir
 from generator.preview.live import EVENTS_PATH, PING_SECONDS, LiveState, Snapshot, event_message, inject, text_for
 from generator.preview.watch import Changes, Watcher
 

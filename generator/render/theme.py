@@ -17,17 +17,10 @@ import jinja2
 import jinja2.bccache
 import jinja2.ext
 
+from generator.core.themedir import builtin_theme_dir
 from generator.core.cachefiles import temporary_for
 from generator.core.errors import Problems
 from generator.core.yamlsrc import YamlError, YMap, load_yaml
-
-
-def builtin_theme_dir() -> Path:
-    """The default theme: packaged beside the code in a wheel, or at the repo root in a checkout."""
-    packaged = Path(__file__).resolve().parents[1] / "_theme_default"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "themes" / "default"
 
 
 @dataclass(frozen=True, slots=True)

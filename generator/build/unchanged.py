@@ -1,0 +1,125 @@
+"""The quick answer when a build has nothing to do: every input and OUT itself as the last
+build left them.
+
+A build remembers (SITE/.cache/unchanged-OUTNAME.marshal) a hash of what it read: the size
+and mtime of every file under content/, templates/, static/ and themes/, of site.yaml and of
+the built-in theme, with the code, the options and the day it built for, and a hash of every
+file it left in OUT. When the next build finds both the same, OUT is already what it would
+write, so it reports the last build's figures and warnings instead of loading 10,000 cases.
+Anything else, a file touched, today a new day, OUT edited by hand, takes the full path.
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from pathlib import Path
+from typing import Any
+
+from generator.build.report import BuildReport
+from generator.core.cachefiles import CACHE_DIR, code_fingerprint, read_cached, write_cached
+from generator.core.errors import Problem, Problems
+from generator.core.themedir import builtin_theme_dir
+from generator.source.config import BuildOptions, load_config
+
+_INPUT_FOLDERS = ("content", "templates", "static", "themes")
+
+
+def stamp_path(site_dir: Path, out_dir: Path) -> Path:
+    name = hashlib.sha1(str(out_dir.resolve()).encode()).hexdigest()[:16]
+    return site_dir / CACHE_DIR / f"unchanged-{name}.marshal"
+
+
+def inputs_hash(site_dir: Path, opts: BuildOptions) -> str | None:
+    """Everything a build reads, as sizes and mtimes, and what it is asked to do; None when
+    site.yaml has problems (the full build reports them)."""
+    problems = Problems()
+    config = load_config(site_dir, problems)
+    if problems.items:
+        return None
+    today = opts.today_in(config.tz).isoformat()
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{code_fingerprint()}\0{today}\0{opts.drafts}\0{opts.base_url}\0".encode())
+    _add_file(digest, site_dir, "site.yaml")
+    for folder in _INPUT_FOLDERS:
+        _add_tree(digest, str(site_dir / folder), folder)
+    _add_tree(digest, str(builtin_theme_dir()), "<builtin>")
+    return digest.hexdigest()
+
+
+def out_hash(out_dir: Path) -> str:
+    """Every file of OUT, by path, size, mtime and inode: a hand edit, a deletion or an extra
+    file shows. One stat a file: 70 ms for the 15,853 files of 10,000 cases."""
+    found: list[tuple[str, int, int, int]] = []
+    _walk(str(out_dir), found)
+    found.sort()
+    return hashlib.blake2b(marshal.dumps(found), digest_size=20).hexdigest()
+
+
+def _walk(folder: str, found: list[tuple[str, int, int, int]]) -> None:
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    _walk(entry.path, found)
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    found.append((entry.path, st.st_size, st.st_mtime_ns, st.st_ino))
+    except OSError:
+        found.append((folder, -1, -1, -1))
+
+
+def _add_file(digest: Any, site_dir: Path, rel: str) -> None:
+    try:
+        st = os.stat(site_dir / rel)
+    except OSError:
+        digest.update(f"{rel}\0-\n".encode())
+        return
+    digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+
+
+def _add_tree(digest: Any, folder: str, rel: str) -> None:
+    """Each entry under `folder` in name order, links as links (a build reads no link out of SITE)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        digest.update(f"{rel}/\0-\n".encode())
+        return
+    for entry in entries:
+        path = f"{rel}/{entry.name}"
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            digest.update(f"{path}/\n".encode())
+            _add_tree(digest, entry.path, path)
+        else:
+            digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+
+
+def quick_report(site_dir: Path, out_dir: Path, inputs: str) -> BuildReport | None:
+    """The last build's report when nothing it read or wrote has changed since; else None."""
+    kept = read_cached(stamp_path(site_dir, out_dir), code_fingerprint())
+    if not kept or kept.get("inputs") != inputs or kept.get("out") != out_hash(out_dir):
+        return None
+    pages = int(kept["pages"])
+    warnings = tuple(Problem(*p) for p in kept["warnings"])
+    drafts, future = kept["unpublished"]
+    return BuildReport(pages, 0, pages, 0.0, warnings, unpublished=(int(drafts), int(future)))
+
+
+def remember(site_dir: Path, out_dir: Path, inputs: str, report: BuildReport) -> None:
+    """Record a finished build. `inputs` is the hash taken before it read anything, so an edit
+    saved while it ran leaves the two different and the next build does the work."""
+    write_cached(stamp_path(site_dir, out_dir), {
+        "fingerprint": code_fingerprint(), "inputs": inputs, "out": out_hash(out_dir), "pages": report.pages,
+        "warnings": [(p.path, p.line, p.message, p.warning) for p in report.warnings],
+        "unpublished": list(report.unpublished)})
+
+
+def forget(site_dir: Path, out_dir: Path) -> None:
+    try:
+        os.unlink(stamp_path(site_dir, out_dir))
+    except OSError:
+        pass
