@@ -226,4 +226,4 @@ def test_build_warns_while_base_url_is_a_placeholder(tmp_path: Path, capsys: pyt
     if expected is None:
         assert err == ""
     else:
-        assert err.startswith(expected) and err.count("\n") == 1 and "发布前请改成网站的真实地址" in err
+        assert err == expected + "发布前请改成网站的真实地址（如 https://zx.example.gov.cn/），否则订阅、站点地图和开放数据中的链接都会指向别处\n"
