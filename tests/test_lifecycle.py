@@ -195,7 +195,7 @@ def test_overdue_list_holds_late_cases_latest_first(loop_out: Path) -> None:
     text = page_text(loop_out, "stages/overdue/index.html")
     assert "逾期未办结的案例" in text and "共 2 件逾期" in text
     assert text.index("案例 consulting-case") < text.index("案例 adopted-case")
-    assert "逾期 62 天" in text and "逾期 12 天" in text
+    assert "逾期 2 个月" in text and "逾期 12 天" in text   # 62 days read as months, 12 as days
     for slug in ("raised-case", "following-case", "resolved-a", "resolved-b", "resolved-c", "resolved-untimed"):
         assert f"案例 {slug}" not in text
 
@@ -204,7 +204,7 @@ def test_cards_carry_the_overdue_badge_only_when_late(loop_out: Path) -> None:
     assert "逾期 12 天" in card_of(loop_out, "townships/liangquan/index.html", "adopted-case")
     for slug in ("raised-case", "resolved-a", "resolved-b"):
         assert "逾期" not in card_of(loop_out, "townships/liangquan/index.html", slug)
-    assert "逾期 62 天" in card_of(loop_out, "stages/consulting/index.html", "consulting-case")
+    assert "逾期 2 个月" in card_of(loop_out, "stages/consulting/index.html", "consulting-case")
 
 
 def case_head_and_facts(out: Path, slug: str) -> str:
@@ -216,7 +216,7 @@ def case_head_and_facts(out: Path, slug: str) -> str:
 
 def test_case_page_shows_time_in_stage_and_follow_up(loop_out: Path) -> None:
     late = case_head_and_facts(loop_out, "consulting-case")
-    assert late.count("逾期 62 天") == 2 and "本阶段已历时 120 天" in late   # badge and facts row
+    assert "逾期 2 个月" in late and "2022年3月31日起逾期，已 62 天" in late and "本阶段已历时 120 天" in late   # badge, facts row
     due = case_head_and_facts(loop_out, "raised-case")
     assert "本阶段已历时 31 天" in due and "距约定跟进日期还有 30 天" in due and "逾期" not in due
     assert "今天是约定的跟进日期" in case_head_and_facts(loop_out, "following-case")
@@ -345,7 +345,7 @@ def test_an_english_site_speaks_english(tmp_path: Path) -> None:
     root = make_site(tmp_path / "site", files)
     build(root, tmp_path / "out", BuildOptions(today=TODAY, jobs=1))
     overdue = page_text(tmp_path / "out", "stages/overdue/index.html")
-    assert "Overdue cases" in overdue and "62 days overdue" in overdue and "As of 2022-06-01: 2 overdue." in overdue
+    assert "Overdue cases" in overdue and "2 months overdue" in overdue and "As of 2022-06-01: 2 overdue." in overdue
     township = page_text(tmp_path / "out", "townships/liangquan/index.html")
     assert "Resolved 50% 2 of 4 cases resolved" in township and "Median days to resolve 80 days" in township
     assert "Townships by share resolved" in page_text(tmp_path / "out", "stats/index.html")
@@ -371,3 +371,27 @@ def test_a_stage_tracker_included_for_several_cases_shows_each_cases_own_dates()
         reached = {e.stage: e.when.iso() for e in reversed(case.timeline) if e.stage}
         current = stages.index(case.status)
         assert shown == [reached[k] for k in stages[:current + 1] if k in reached], case.slug
+
+
+@pytest.mark.parametrize(("language", "follow_up", "badge", "since"), [
+    ("zh-CN", "2022-05-31", "逾期 1 天", "2022年5月31日起逾期，已 1 天"),
+    ("zh-CN", "2022-04-03", "逾期 59 天", None),
+    ("zh-CN", "2022-04-02", "逾期 2 个月", None),
+    ("zh-CN", "2022-01-01", "逾期 5 个月", "2022年1月1日起逾期，已 151 天"),
+    ("zh-CN", "2018-03-01", "逾期 4 年", "2018年3月1日起逾期，已 1553 天"),
+    ("en", "2022-05-31", "1 day overdue", "overdue since 31 May 2022"),
+    ("en", "2021-05-01", "1 year overdue", None),
+])
+def test_old_follow_ups_read_in_months_and_years_with_the_day_in_the_tooltip(
+        tmp_path: Path, language: str, follow_up: str, badge: str, since: str | None) -> None:
+    from conftest import case_text
+    from generator.build.pipeline import build
+    site = make_site(tmp_path / "site", {
+        "site.yaml": f"title: T\nbase_url: https://bulletin.test/\nlanguage: {language}\n",
+        "content/cases/a.md": case_text(slug="a", status="consulting", date="2017-01-01", extra=f"follow_up: {follow_up}\n")})
+    build(site, tmp_path / "out", BuildOptions(jobs=1, today=dt.date(2022, 6, 1)))
+    page = (tmp_path / "out/cases/a/index.html").read_text("utf-8")
+    found = re.search(r'<span class="badge overdue" title="([^"]*)">([^<]*)</span>', page)
+    assert found and found[2] == badge
+    if since is not None:
+        assert html.unescape(found[1]) == since

@@ -34,7 +34,7 @@ from generator.render.jobs import Job, plan
 from generator.render.theme import Theme, make_environment
 
 MACROS = "partials/macros.html"
-MACRO_NAMES = ("show_date", "count", "icon")
+MACRO_NAMES = ("show_date", "count", "icon", "overdue_for")
 
 
 class TemplateProblem(Exception):

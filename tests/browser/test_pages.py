@@ -141,3 +141,35 @@ def test_stats_charts_have_a_table_with_the_same_numbers(open_page):
         table_values = block.locator("tbody td.num:first-of-type").all_text_contents()
         assert svg_values and svg_values == table_values
         expect(block.locator("svg[role=img] title")).to_have_count(1)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP])
+def test_stats_headers_and_township_names_stay_on_one_line(open_page, viewport):
+    """案例, 名次, 逾期 and 扬子街道 used to break a character a line in narrow columns."""
+    page, _ = open_page("stats/", viewport)
+    cells = page.eval_on_selector_all(
+        ".data-table th",
+        """cells => cells.map(th => {
+            // the lines the cell's text takes: the distinct tops of its text's boxes
+            const lines = new Set();
+            const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                if (!node.textContent.trim()) continue;
+                const range = document.createRange();
+                range.selectNodeContents(node);
+                for (const r of range.getClientRects()) if (r.width > 0) lines.add(Math.round(r.top));
+            }
+            return [th.textContent.trim(), lines.size];
+        })""")
+    assert len(cells) > 20
+    assert [text for text, lines in cells if lines > 1] == []
+    # a table wider than a phone scrolls inside its box, not the page
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_year_card_names_one_year_once(open_page):
+    import re
+    page, _ = open_page("stats/", DESKTOP)
+    note = (page.locator(".figures .figure-note").first.text_content() or "").strip()
+    span = re.fullmatch(r"(\d{4})—(\d{4}) 年", note)
+    assert re.fullmatch(r"\d{4} 年", note) or (span and span[1] != span[2]), note   # never 2021—2021 年
