@@ -14,6 +14,7 @@ import hashlib
 from typing import Iterable
 
 from generator.core.cachefiles import code_fingerprint
+from generator.render.feeds import site_updated
 from generator.source.model import Case, Site
 from generator.site.taxonomy import Index
 
@@ -38,6 +39,7 @@ class Keys:
             *(f"{p.slug}:{p.title}" for p in site.pages)])
         self.all_cards = _h([self.global_key] + [c.card for c in cases] + [r.card for r in site.reports])
         self._group: dict[tuple[str, str], str] = {}
+        self.site_updated = site_updated(site)
 
     def case_signature(self) -> str:
         """Everything a case page's key reads besides the case's own digest: the global key,
@@ -110,6 +112,10 @@ class Keys:
                 parts.append(self.loop_group(kind, job[1], slugs))
         elif kind == "feed":
             slugs = self._feed_slugs(job)
+            if not slugs:   # an empty feed is dated by the site's newest change (render/feeds.py)
+                parts.append(self.site_updated)
+            if job[1] == "site":   # the site feed lists the reports too
+                parts += [f"{r.slug}\x1e{r.digest}" for r in self.site.reports[: self.site.config.feed_limit]]
             if job[1] in ("stage", "township_stage"):
                 # Notices without bodies (render/feeds.py), ordered by when each case entered
                 # the stage: any card in the list can change them, no body can.

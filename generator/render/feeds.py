@@ -33,7 +33,24 @@ class FeedSource(Protocol):
 
     def body_html(self, doc: Case | Report | Page, root: str, absolute: bool = False) -> str: ...
 
-EMPTY_FEED_UPDATED = "2000-01-01T00:00:00+00:00"
+EMPTY_FEED_UPDATED = "2000-01-01T00:00:00+00:00"   # a site with nothing published yet
+
+
+def _changed(doc: Case | Report) -> dt.datetime:
+    return doc.last_changed if doc.kind == "case" else doc.when.moment   # type: ignore[union-attr]
+
+
+def site_updated(site: Site) -> str:
+    """When the site last changed: its newest case change or report (what an empty feed is dated)."""
+    moments = [c.last_changed for c in site.cases] + [r.when.moment for r in site.reports]
+    return max(moments).isoformat() if moments else EMPTY_FEED_UPDATED
+
+
+def _report_entry(renderer: FeedSource, report: Report, updated: dt.datetime) -> dict[str, Any]:
+    base = renderer.site.base_url
+    return {"title": report.title, "url": base + urls.report(report.slug), "published": report.when.moment.isoformat(),
+            "updated": updated.isoformat(), "content": xml_text(renderer.body_html(report, base, absolute=True)),
+            "categories": [(name, name) for name in report.categories], "summary": None, "cover": None}
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -84,22 +101,29 @@ def feed_context(renderer: FeedSource, scope: str, slug: str, stage_key: str = "
     else:
         slugs = tuple(c.slug for c in site.cases)
         title, alternate, path = site.config.title, "", "feed.xml"
+    listed: list[Case | Report] = list(renderer.cases(slugs[: site.config.feed_limit]))
+    if scope == "site":   # the news reports belong in the site's feed, by date among the cases
+        # (newest first by date, as the site lists them; a stable sort keeps the cases' order among ties)
+        listed = sorted(listed + list(site.reports[: site.config.feed_limit]), key=lambda d: d.when.moment, reverse=True)
+        listed = listed[: site.config.feed_limit]
     entries = []
-    listed = renderer.cases(slugs[: site.config.feed_limit])
-    for case, updated in zip(listed, distinct_moments([c.last_changed for c in listed])):
+    for doc, updated in zip(listed, distinct_moments([_changed(d) for d in listed])):
+        if doc.kind == "report":
+            entries.append(_report_entry(renderer, doc, updated))   # type: ignore[arg-type]
+            continue
+        case: Case = doc   # type: ignore[assignment]
         entries.append({
-            "case": case, "url": base + urls.case(case.slug), "published": case.when.moment.isoformat(),
+            "title": case.title, "url": base + urls.case(case.slug), "published": case.when.moment.isoformat(),
             "updated": updated.isoformat(),
             # Stage feeds are notices (title, stage, outcome, link): 1,000 township × stage feeds with
             # full bodies cost 15 s more on 10,000 cases.
             "content": None if scope in ("stage", "township_stage") else xml_text(renderer.body_html(case, base, absolute=True)),
-            "township": renderer.townships[case.township].name,
-            "topics": [renderer.topics[t].name for t in case.topics],
-            "stage": site.config.stage(case.status).label,
+            "categories": [(case.township, renderer.townships[case.township].name)]
+                          + [(renderer.topics[t].name, renderer.topics[t].name) for t in case.topics],
+            "summary": site.config.stage(case.status).label + (f" · {case.outcome}" if case.outcome else ""),
             "cover": base + cover if (cover := renderer.media.cover(case)) else None,
         })
-    # An empty feed gets a fixed date: borrowing the site's newest case made it depend on cases it does not
-    # list, which its render key (keys.feed_entries) does not cover, so warm builds kept a stale date.
-    newest = max((e["updated"] for e in entries), default=EMPTY_FEED_UPDATED)
+    # An empty feed is as new as the site: its render key (keys.py) reads the same date.
+    newest = max((e["updated"] for e in entries), default=site_updated(site))
     return path, {"site": site.config, "feed_title": title, "feed_url": base + path, "alternate": base + alternate,
                   "entries": entries, "updated": newest, "xml_text": xml_text, "base_url": base}

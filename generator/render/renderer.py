@@ -235,7 +235,9 @@ class Renderer:
         context = self._listing(slugs, int(page), lambda n: urls.township(slug, n))
         context.update(kind="township", place=place, title=place.name, description=place.description,
                        feed=f"townships/{slug}/feed.xml", breadcrumb=self.place_chain(slug)[:-1],
-                       stage_feeds=[(s, f"townships/{slug}/stages/{s.key}/feed.xml") for s in self.site.config.stages])
+                       # feeds of the stages the township has cases in (an empty one is published, not offered)
+                       stage_feeds=[(s, f"townships/{slug}/stages/{s.key}/feed.xml") for s in self.site.config.stages
+                                    if self._count_stages(slugs).get(s.key)])
         context.update(self._list_figures("township", slug, slugs))
         return urls.township(slug, int(page)), "list.html", context
 
