@@ -130,7 +130,10 @@ def test_markdown_is_stripped_without_rendering() -> None:
     body = ("## 背景\n\n> 引用 **粗体** 和 [南干渠架桥](case:liangquan-bridge)，![图片说明](a.png)\n"
             "1. 第一条\n- 项目 `代码`\n\n| 表 | 格 |\n|---|---|\n<b>标签</b> &amp; \\*星号\\* <!-- 注释 -->\n"
             "[参考]: https://bulletin.test/\n")
-    assert sf.plain(body) == "背景 引用 粗体 和 南干渠架桥，图片说明 第一条 项目 代码 表 格 标签 & 星号"
+    assert sf.plain(body) == "背景：引用 粗体 和 南干渠架桥，图片说明 第一条 项目 代码 表 格 标签 & 星号"
+    # a heading ends with a colon (an excerpt no longer runs 已完工 背景 2021年6月 together)
+    assert sf.plain("已完工。\n\n## 背景\n\n2021年6月 ##\n\n## Outcome ##\nDone.\n\n## 结果：\n完工 #1") == \
+        "已完工。 背景：2021年6月 ## Outcome: Done. 结果：完工 #1"
 
 
 def test_tokens_are_cjk_characters_bigrams_and_words() -> None:

@@ -57,6 +57,13 @@ CJK = ((0x3007, 0x3007), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (
 _CJK_CLASS = "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in CJK)
 _CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
 WORD = re.compile(f"[^\\W_{_CJK_CLASS}]+")
+def _heading(found: re.Match[str]) -> str:
+    text = found[1].rstrip("：:")
+    if not text:
+        return " "
+    return text + ("：" if _CJK_RUN.search(text[-1]) else ": ")
+
+
 # (pattern, replacement, a string the text must hold for the pattern to apply at all)
 _MARKUP = (
     (re.compile(r"<!--.*?-->", re.DOTALL), " ", "<!--"),
@@ -64,6 +71,8 @@ _MARKUP = (
     (re.compile(r"^ {0,3}\[[^\]\n]+\]:.*$", re.MULTILINE), " ", "]:"),             # link definitions
     (re.compile(r"!?\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])"), r"\1", "]"),  # links, images: their text
     (re.compile(r"<[A-Za-z/!][^>\n]*>"), " ", "<"),                          # HTML tags
+    # A heading ends with a colon, so an excerpt reads 背景：2021年6月… and not 背景 2021年6月…
+    (re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.MULTILINE), _heading, "#"),
     (re.compile(r"^[ \t]*(?:#{1,6}|(?:>[ \t]*)+|[-*+]|\d{1,9}[.)])(?=[ \t]|$)", re.MULTILINE), " ", ""),  # block marks
     (re.compile(r"\\([!-/:-@\[-`{-~])"), r"\1", "\\"),                       # backslash escapes
     (re.compile(r"[*_`~|]+|-{3,}|={3,}|[\x00-\x20\x7f]+"), " ", ""),         # emphasis, rules, table bars, space
@@ -77,7 +86,7 @@ def plain(markdown: str) -> str:
             markdown = pattern.sub(replacement, markdown)
     if "&" in markdown:
         markdown = html.unescape(markdown)
-    return " ".join(markdown.split())
+    return " ".join(markdown.split()).replace("： ", "：")   # no space after a full-width colon
 
 
 def normalize(text: str) -> str:

@@ -158,3 +158,20 @@ def test_more_results_come_ten_at_a_time(open_page) -> None:  # type: ignore[no-
     expect(page.locator(RESULT_LINKS)).to_have_count(total)
     expect(page.locator(RESULT_LINKS).nth(10)).to_be_focused()
     expect(page.locator("#search-more")).to_be_hidden()
+
+
+def test_result_dates_read_as_the_site_writes_them_and_headings_end_with_a_colon(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, watch = open_page("search/")
+    type_query(page, "背景")
+    results = page.locator("#search-results .search-result")
+    expect(results.first).to_be_visible()
+    times = results.locator(".search-result-meta time")
+    assert times.count() > 0
+    for i in range(times.count()):
+        shown, iso = times.nth(i).inner_text(), times.nth(i).get_attribute("datetime") or ""
+        assert re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", iso), iso
+        assert re.fullmatch(r"\d{4}年\d{1,2}月(\d{1,2}日)?", shown), shown   # 2021年6月, never 2021-06
+    excerpts = results.locator(".search-excerpt").all_inner_texts()
+    assert any("背景：" in text for text in excerpts), excerpts   # a heading, then its text
+    assert not any(re.search(r"背景 \S", text) for text in excerpts), excerpts
+    assert watch.errors == []

@@ -34,6 +34,16 @@
     return template.replace(/\{(\w+)\}/g, function (whole, key) { return key in values ? values[key] : whole; });
   }
 
+  // 2021-06 → 2021年6月 (Jun 2021), 2021-06-20 → 2021年6月20日: as every other page writes dates.
+  function shownDate(iso) {
+    var parts = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(iso);
+    if (!parts) { return iso; }
+    var values = { y: parts[1], m: String(Number(parts[2])), mon: strings.months[Number(parts[2]) - 1] };
+    if (!parts[3]) { return format(strings.date_month, values); }
+    values.d = String(Number(parts[3]));
+    return format(strings.date_day, values);
+  }
+
   function element(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
@@ -201,7 +211,7 @@
       meta.appendChild(element("span", "search-result-place", labels.township[slug] || slug));
     });
     if (data.meta && data.meta.date) {
-      var time = element("time", "", data.meta.date);
+      var time = element("time", "", shownDate(data.meta.date));
       time.setAttribute("datetime", data.meta.date);
       meta.appendChild(time);
     }
