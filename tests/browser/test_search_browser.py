@@ -57,6 +57,7 @@ def test_query_from_the_url_runs_on_load(open_page) -> None:  # type: ignore[no-
 def test_a_filter_narrows_the_list_and_is_kept_in_the_url(open_page) -> None:  # type: ignore[no-untyped-def]
     page, _ = open_page("search/?q=委员")
     everything = result_count(page)
+    page.click("#search-filters-box summary")   # on a phone the filters are folded behind 筛选
     page.select_option("#search-township", "yangzi")
     expect(page.locator("#search-status")).not_to_have_text(re.compile(rf"找到 {everything} 条"))
     narrowed = result_count(page)
@@ -111,6 +112,7 @@ def test_search_from_local_files_with_index_links(open_page, serve_folder, site_
     link = page.locator(RESULT_LINKS).first
     expect(link).to_have_attribute("href", f"{out.as_posix()}/cases/yangzi-mama-ban/index.html")
     expect(page.locator("#search-results .search-excerpt mark").first).to_have_text("妈妈班")
+    page.click("#search-filters-box summary")
     page.select_option("#search-township", "liangquan")
     expect(page.locator("#search-status")).to_have_text(re.compile("没有找到相关结果"))
     page.fill("#search-q", "南干渠")
@@ -175,3 +177,22 @@ def test_result_dates_read_as_the_site_writes_them_and_headings_end_with_a_colon
     assert any("背景：" in text for text in excerpts), excerpts   # a heading, then its text
     assert not any(re.search(r"背景 \S", text) for text in excerpts), excerpts
     assert watch.errors == []
+
+
+
+def test_on_a_phone_the_filters_fold_and_the_first_result_is_in_view(open_page) -> None:  # type: ignore[no-untyped-def]
+    page, _ = open_page("search/?q=桥梁", "phone")
+    first = page.locator("#search-results .search-result").first
+    expect(first).to_be_visible()
+    assert page.locator("#search-filters-box").get_attribute("open") is None
+    box = first.bounding_box()
+    assert box and box["y"] + 60 < 812, box   # its title is on screen without scrolling
+    page.click("#search-filters-box summary")
+    expect(page.locator("#search-township")).to_be_visible()
+    page.select_option("#search-township", "liangquan")
+    expect(page.locator("#search-filters-count")).to_have_text("（已选 1 项）")
+    # a link with a filter in it opens with the filters unfolded, and a wide screen shows them anyway
+    page, _ = open_page("search/?q=桥梁&township=liangquan", "phone")
+    expect(page.locator("#search-township")).to_be_visible()
+    page, _ = open_page("search/?q=桥梁", "desktop")
+    expect(page.locator("#search-township")).to_be_visible()

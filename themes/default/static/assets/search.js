@@ -295,6 +295,20 @@
   });
   more.addEventListener("click", function () { showMore(true); });
 
+  // The filters fold on a phone; they are open on a wide screen and whenever one is set,
+  // and the toggle says how many are set.
+  var box = document.getElementById("search-filters-box");
+  var count = document.getElementById("search-filters-count");
+  function showFilterCount() {
+    var n = selects.filter(function (select) { return select.value; }).length;
+    count.textContent = n ? format(strings.filters_on, { n: n }) : "";
+    if (n) { box.open = true; }
+  }
+  selects.forEach(function (select) { select.addEventListener("change", showFilterCount); });
+  clear.addEventListener("click", showFilterCount);
+
   readUrl();
+  if (window.matchMedia("(min-width: 48rem)").matches) { box.open = true; }
+  showFilterCount();
   run();
 })();
