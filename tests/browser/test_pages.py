@@ -173,3 +173,43 @@ def test_the_year_card_names_one_year_once(open_page):
     note = (page.locator(".figures .figure-note").first.text_content() or "").strip()
     span = re.fullmatch(r"(\d{4})—(\d{4}) 年", note)
     assert re.fullmatch(r"\d{4} 年", note) or (span and span[1] != span[2]), note   # never 2021—2021 年
+
+
+LAST_LINE_CHARS = """el => {
+    // the characters on the last line the element's text takes
+    const lines = new Map();
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let i = 0; i < node.textContent.length; i++) {
+            const range = document.createRange();
+            range.setStart(node, i); range.setEnd(node, i + 1);
+            const rect = range.getBoundingClientRect();
+            if (rect.width && node.textContent[i].trim()) {
+                const top = Math.round(rect.top);
+                lines.set(top, (lines.get(top) || "") + node.textContent[i]);
+            }
+        }
+    }
+    const tops = [...lines.keys()].sort((a, b) => a - b);
+    return tops.length ? lines.get(tops[tops.length - 1]) : "";
+}"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP])
+def test_small_things_a_reader_notices(open_page, viewport):
+    page, _ = open_page("cases/liangquan-bridge/", viewport)
+    # no paragraph of the footer leaves one character alone on its last line
+    for i in range(page.locator(".site-footer p").count()):
+        last = page.locator(".site-footer p").nth(i).evaluate(LAST_LINE_CHARS)
+        assert len(last) > 1, last
+    # a place name in the facts box is never split (望江/县)
+    names = page.locator(".fact .place-name")
+    assert names.count() >= 3
+    for i in range(names.count()):
+        assert names.nth(i).evaluate("el => el.getClientRects().length") == 1, names.nth(i).inner_text()
+    # the breadcrumb's 首页 link is as wide as its text: no gap before the next step
+    home = page.locator(".breadcrumbs a").first
+    if home.is_visible():
+        widths = home.evaluate("a => { const r = document.createRange(); r.selectNodeContents(a);"
+                               " return [a.getBoundingClientRect().width, r.getBoundingClientRect().width]; }")
+        assert widths[0] - widths[1] < 4, widths
