@@ -135,7 +135,7 @@ class Keys:
             # Its filters offer the townships and topics that have cases.
             parts += sorted(slug for slug, slugs in index.by_township.items() if slugs) + ["|"]
             parts += sorted(slug for slug, slugs in index.by_topic.items() if slugs)
-        elif kind in ("404", "robots", "schema", "data_readme", "places", "moved"):
+        elif kind in ("404", "robots", "schema", "data_readme", "places", "moved", "xsl"):
             pass  # the global key covers them (places.json and old addresses: the place tree)
         else:  # home, townships, topics, stages, stats, overdue, sitemap, json, csv and anything new
             parts.append(self.all_cards)

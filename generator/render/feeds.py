@@ -125,5 +125,5 @@ def feed_context(renderer: FeedSource, scope: str, slug: str, stage_key: str = "
         })
     # An empty feed is as new as the site: its render key (keys.py) reads the same date.
     newest = max((e["updated"] for e in entries), default=site_updated(site))
-    return path, {"site": site.config, "feed_title": title, "feed_url": base + path, "alternate": base + alternate,
+    return path, {"site": site.config, "xsl": urls.root_for(path) + "feed.xsl", "feed_title": title, "feed_url": base + path, "alternate": base + alternate,
                   "entries": entries, "updated": newest, "xml_text": xml_text, "base_url": base}

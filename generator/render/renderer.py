@@ -143,6 +143,8 @@ class Renderer:
             return "data/cases.csv", _encoded(export.cases_csv_parts(self.site, self.index, self.records))
         if kind == "schema":
             return "data/schema.json", data_schema.schema_json(self.site).encode()
+        if kind == "xsl":   # how a browser shows a feed or the sitemap (templates/feed.xsl, sitemap.xsl)
+            return f"{job[1]}.xsl", self._template(f"{job[1]}.xsl", {"site": self.site.config}).encode()
         if kind == "places":
             return "data/places.json", placesdata.places_json(self.site).encode()
         if kind == "feed":

@@ -24,6 +24,7 @@ def sitemap_xml(site: Site, jobs: list[Job]) -> str:
     lastmod.update({urls.report(r.slug): r.when.date.isoformat() for r in site.reports})
     locations = sorted({_PAGE_JOBS[job[0]](*job[1:]) for job in jobs if job[0] in _PAGE_JOBS})
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<?xml-stylesheet type="text/xsl" href="sitemap.xsl"?>',   # a readable page in a browser
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for loc in locations:
         extra = f"<lastmod>{lastmod[loc]}</lastmod>" if loc in lastmod else ""

@@ -214,3 +214,24 @@ def test_small_things_a_reader_notices(open_page, viewport):
         widths = home.evaluate("a => { const r = document.createRange(); r.selectNodeContents(a);"
                                " return [a.getBoundingClientRect().width, r.getBoundingClientRect().width]; }")
         assert widths[0] >= 44 and widths[0] - widths[1] < 4, widths
+
+
+def test_a_feed_opened_in_a_browser_is_a_readable_page(open_page):
+    """Not "This XML file does not appear to have any style information": feed.xsl explains it."""
+    page, watch = open_page("townships/liangquan/feed.xml", DESKTOP)
+    expect(page.locator("h1")).to_have_text("基层协商公报 · 凉泉乡")
+    expect(page.locator(".note")).to_contain_text("这是一个订阅源")
+    expect(page.locator(".note code")).to_have_text(re.compile(r"^https?://.+/townships/liangquan/feed\.xml$"))
+    entries = page.locator("ol li a")
+    assert entries.count() >= 1
+    assert "南干渠" in " ".join(entries.all_inner_texts())
+    assert watch.errors == [] and watch.foreign == []
+    empty, _ = open_page("townships/liangquan/stages/raised/feed.xml", PHONE)   # published, though empty
+    expect(empty.locator("h1")).to_contain_text("凉泉乡")
+
+
+def test_the_sitemap_opened_in_a_browser_lists_the_pages(open_page):
+    page, watch = open_page("sitemap.xml", PHONE)
+    expect(page.locator("h1")).to_have_text("网站地图")
+    assert page.locator("ol li a").count() > 50
+    assert watch.errors == []
