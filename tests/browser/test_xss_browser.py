@@ -108,6 +108,8 @@ class Visit:
 
     def check(self, path: str, settle: int = 0) -> list[str]:
         self.page.goto(self.base + path, wait_until="load")   # images have failed (onerror) by now
+        if path.endswith(".xml"):   # a feed or the sitemap: the browser swaps in its XSLT page after load
+            settle = max(settle, 300)
         if settle:
             self.page.wait_for_timeout(settle)     # let timers and late handlers fire
         self.pages += 1
@@ -117,7 +119,14 @@ class Visit:
         if unquote(self.page.url.split("#")[0]) != unquote((self.base + path).split("#")[0]):
             problems.append(f"{path}: navigated to {self.page.url}")
             return problems
-        problems += [f"{path}: CSP {v}" for v in self.page.evaluate("window.__violations")]
+        violations = self.page.evaluate("window.__violations || []")
+        if path.endswith(".xml"):
+            # Chromium 156's own XSLT machinery reports one script-src-attr violation with no sample
+            # while it builds the page: a stylesheet that outputs only <p>x</p> gets it too, with the
+            # <xslt-warning-banner> Chromium adds (XSLT is deprecated there). What the feed's text
+            # could do is checked by the DOM scan below.
+            violations = [v for v in violations if v.strip() != "script-src-attr inline"]
+        problems += [f"{path}: CSP {v}" for v in violations]
         problems += [f"{path}: {b}" for b in self.page.evaluate(DOM_SCAN)]
         return problems
 
