@@ -100,6 +100,11 @@ class Keys:
             case = index.case_by_slug[job[1]]
             parts += [case.digest] + [r.card for r in index.related(case)]
             parts += [index.report_by_slug[s].card for s in index.reports_by_case.get(case.slug, ())]
+        elif kind == "township_stage":   # one page of a township's cases at a stage: its cards and the count
+            slugs = self._feed_slugs(("feed", "township_stage", job[1], job[2]))
+            page = int(job[3])
+            parts.append(str(len(slugs)))
+            parts += [index.case_by_slug[s].card for s in slugs[(page - 1) * self.per: page * self.per]]
         elif kind in ("township", "topic", "stage"):
             # A list page shows its own page of cards, the pager (the list's length) and, for
             # townships and topics, figures over the whole list that only loop fields change.

@@ -72,7 +72,7 @@ def _chunks_by_township(todo: list[tuple[Job, str]], index: Any, size: int) -> l
         job = item[0]
         if job[0] == "case":
             groups.setdefault(index.case_by_slug[job[1]].township, []).append(item)
-        elif job[0] == "township" or (job[0] == "feed" and job[1] in ("township", "township_stage")):
+        elif job[0] in ("township", "township_stage") or (job[0] == "feed" and job[1] in ("township", "township_stage")):
             groups.setdefault(job[2] if job[0] == "feed" else job[1], []).append(item)
         else:
             rest.append(item)

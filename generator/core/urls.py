@@ -21,6 +21,11 @@ def township(slug: str, page: int = 1) -> str:
     return paged(f"townships/{slug}/", page)
 
 
+def township_stage(slug: str, key: str, page: int = 1) -> str:
+    """A township's cases at one stage (its stage feed lives in the same folder)."""
+    return paged(f"townships/{slug}/stages/{key}/", page)
+
+
 def topic(slug: str, page: int = 1) -> str:
     return paged(f"topics/{slug}/", page)
 

@@ -6,6 +6,7 @@ makes each one's file; build/keys.py gives each one's render key.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 
 from generator.site import lifecycle
@@ -29,6 +30,10 @@ def plan(site: Site, index: Index) -> list[Job]:
         n = len(index.by_township.get(t.slug, ()))
         jobs += [("township", t.slug, str(p)) for p in pages(n)]
         jobs.append(("feed", "township", t.slug))
+        at_stage = Counter(index.case_by_slug[s].status for s in index.by_township.get(t.slug, ()))
+        for stage in site.config.stages:   # a page per stage the township has cases in
+            if at_stage[stage.key]:
+                jobs += [("township_stage", t.slug, stage.key, str(p)) for p in pages(at_stage[stage.key])]
     jobs += [("moved", old) for old, _ in site.places.moved]   # a township's old address leads on
     for topic in site.topics:
         jobs += [("topic", topic.slug, str(p)) for p in pages(len(index.by_topic.get(topic.slug, ())))]

@@ -237,11 +237,21 @@ class Renderer:
         context = self._listing(slugs, int(page), lambda n: urls.township(slug, n))
         context.update(kind="township", place=place, title=place.name, description=place.description,
                        feed=f"townships/{slug}/feed.xml", breadcrumb=self.place_chain(slug)[:-1],
-                       # feeds of the stages the township has cases in (an empty one is published, not offered)
-                       stage_feeds=[(s, f"townships/{slug}/stages/{s.key}/feed.xml") for s in self.site.config.stages
-                                    if self._count_stages(slugs).get(s.key)])
+                       # the stages the township has cases in: each its page and its feed (an
+                       # empty stage's feed is published, not offered)
+                       stage_links=[(s, urls.township_stage(slug, s.key), f"townships/{slug}/stages/{s.key}/feed.xml", n)
+                                    for s in self.site.config.stages if (n := self._count_stages(slugs).get(s.key))])
         context.update(self._list_figures("township", slug, slugs))
         return urls.township(slug, int(page)), "list.html", context
+
+    def _ctx_township_stage(self, slug: str, key: str, page: str) -> tuple[str, str, dict[str, Any]]:
+        place, stage = self.townships[slug], self.site.config.stage(key)
+        slugs = tuple(s for s in self.index.by_township.get(slug, ()) if self.index.case_by_slug[s].status == key)
+        context = self._listing(slugs, int(page), lambda n: urls.township_stage(slug, key, n))
+        context.update(kind="township_stage", place=place, stage=stage, title=f"{place.name} · {stage.label}",
+                       description="", feed=f"townships/{slug}/stages/{key}/feed.xml",
+                       breadcrumb=self.place_chain(slug), by_stage={})
+        return urls.township_stage(slug, key, int(page)), "list.html", context
 
     def _ctx_moved(self, old: str) -> tuple[str, str, dict[str, Any]]:
         new = dict(self.site.places.moved)[old]

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 _PAGE_JOBS: dict[str, Callable[..., str]] = {"home": lambda: "", "townships": lambda: "townships/", "topics": lambda: "topics/",
               "stages": lambda: "stages/", "case": urls.case, "report": urls.report, "page": urls.page,
-              "township": lambda s, p: urls.township(s, int(p)), "topic": lambda s, p: urls.topic(s, int(p)),
+              "township": lambda s, p: urls.township(s, int(p)),
+              "township_stage": lambda s, k, p: urls.township_stage(s, k, int(p)), "topic": lambda s, p: urls.topic(s, int(p)),
               "stage": lambda k, p: urls.stage(k, int(p)), "reports": lambda p: urls.reports(int(p)),
               "stats": lambda: "stats/", "search": lambda: "search/",
               "overdue": lambda p: urls.stage("overdue", int(p)), "data_readme": lambda: "data/"}

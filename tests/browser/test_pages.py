@@ -235,3 +235,21 @@ def test_the_sitemap_opened_in_a_browser_lists_the_pages(open_page):
     expect(page.locator("h1")).to_have_text("网站地图")
     assert page.locator("ol li a").count() > 50
     assert watch.errors == []
+
+
+def test_a_townships_stage_buttons_lead_to_pages_and_feeds_are_subscribe_links(open_page):
+    page, watch = open_page("townships/liangquan/", PHONE)
+    chips = page.locator(".stage-feed-list a.chip")
+    assert chips.count() >= 1
+    label = chips.first.inner_text()          # e.g. 已办结 1
+    stage, count = label.rsplit(" ", 1)
+    chips.first.click()
+    expect(page.locator("h1")).to_have_text(f"凉泉乡 · {stage}")
+    cards = page.locator(".cards .card")
+    assert cards.count() == int(count)
+    for i in range(cards.count()):
+        expect(cards.nth(i).locator(".badge[class*=stage-]")).to_contain_text(stage)
+    expect(page.locator(".breadcrumbs")).to_contain_text("凉泉乡")
+    feed = page.locator(".subscribe-link")
+    assert feed.first.get_attribute("href").endswith("feed.xml")
+    assert watch.errors == []
