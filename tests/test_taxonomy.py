@@ -107,7 +107,7 @@ def test_index_orders_and_relates(tmp_path: Path) -> None:
 
 def test_pager_shows_first_last_and_two_either_side_with_one_gap_mark_each_side() -> None:
     """render.pager against the rule written out page by page (what the template once did)."""
-    from generator.render.renderer import pager
+    from generator.render.listing import pager
     for pages in range(1, 30):
         for page in range(1, pages + 1):
             expected: list[tuple[int | None, str | None]] = []

@@ -30,6 +30,7 @@ from generator.render import stats
 from generator.render import dataschema as data_schema
 from generator.source.places import Place
 from generator.site.taxonomy import Index, build_index
+from generator.render.listing import pager, split_by_township
 from generator.render.jobs import Job, plan
 from generator.render.theme import Theme, make_environment
 
@@ -369,28 +370,6 @@ class Renderer:
         return text if len(text) <= length else text[:length].rstrip() + "…"
 
 
-def split_by_township(cases: Any, township: str) -> tuple[list[Case], list[Case]]:
-    """(the cases in `township`, the others), each in the order given."""
-    here = [c for c in cases if c.township == township]
-    return here, [c for c in cases if c.township != township]
-
-
-def pager(page: int, pages: int, total: int, url_of: Any) -> dict[str, Any]:
-    """A list page's pager: `urls` of every page, and `shown`, the (number, url) pairs the
-    page numbers show — first, last and two either side of `page` — with (None, None)
-    where numbers are left out. Worked out here: a template looping over every page of
-    every page was quadratic (a stage of 2,000 cases has 100 pages)."""
-    numbers = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
-    shown: list[tuple[int | None, str | None]] = []
-    for n in numbers:
-        previous = shown[-1][0] if shown else None
-        if previous is not None and n - previous > 1:
-            shown.append((None, None))
-        shown.append((n, url_of(n)))
-    return {"page": page, "pages": pages, "total": total, "shown": shown,
-            "urls": [url_of(n) for n in range(1, pages + 1)]}
-
-
 def _encoded(parts: Iterator[str]) -> Iterator[bytes]:
     return (part.encode() for part in parts)
 
@@ -400,7 +379,7 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int]:
     found: tuple[str | None, int] = (None, 0)
     for frame, line in traceback.walk_tb(exc.__traceback__):
         name = frame.f_code.co_filename
-        if name.endswith((".html", ".xml", ".txt", ".svg")) and not name.endswith(".py"):
+        if name.endswith((".html", ".xml", ".xsl", ".txt", ".svg")) and not name.endswith(".py"):
             found = (name, line)
     return found
 

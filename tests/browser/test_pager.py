@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from generator.core.errors import Problems
-from generator.render.renderer import pager as make_pager
+from generator.render.listing import pager as make_pager
 from generator.render.theme import load_theme, make_environment
 
 
