@@ -28,6 +28,7 @@ class FeedSource(Protocol):
     townships: dict[str, Any]
     topics: dict[str, Any]
     media: Views
+    site_updated: str   # site_updated(site), made once: an empty feed's date
 
     def cases(self, slugs: tuple[str, ...] | list[str]) -> list[Case]: ...
 
@@ -124,6 +125,6 @@ def feed_context(renderer: FeedSource, scope: str, slug: str, stage_key: str = "
             "cover": base + cover if (cover := renderer.media.cover(case)) else None,
         })
     # An empty feed is as new as the site: its render key (keys.py) reads the same date.
-    newest = max((e["updated"] for e in entries), default=site_updated(site))
+    newest = max((e["updated"] for e in entries), default=renderer.site_updated)
     return path, {"site": site.config, "xsl": urls.root_for(path) + "feed.xsl", "feed_title": title, "feed_url": base + path, "alternate": base + alternate,
                   "entries": entries, "updated": newest, "xml_text": xml_text, "base_url": base}
