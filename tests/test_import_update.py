@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import REPO, make_site, run, tree_hash
+from conftest import REPO, case_text, make_site, run, tree_hash
 
 from generator.editing.sheet import spreadsheet_date
 
@@ -175,3 +175,27 @@ def test_a_stage_key_and_label_that_disagree_are_explained(tmp_path: Path, capsy
     assert code == 0, err
     assert f"{sheet}:3: warning: status 列（resolved）与 status_label 列（跟进查单）不是同一阶段，以 status_label 为准" in err
     assert not any("nanganqu-road" in line and "status" in line for line in out.splitlines())
+
+
+def test_a_township_written_as_its_path_is_the_same_township(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """太湖县/凉泉乡 in the cell names the case's own township, also when that township kept the
+    address an earlier build gave it (its slug then differs from what places.yaml alone makes)."""
+    one = "- name: 安徽省\n  children:\n    - name: 安庆市\n      children:\n        - name: 太湖县\n          children: [凉泉乡]\n"
+    root = make_site(tmp_path / "site", {"content/places.yaml": one,
+                                         "content/cases/a.md": case_text(slug="a", township="凉泉乡")})
+    assert run(["build", str(root)], capsys)[0] == 0   # 凉泉乡 is published as liang-quan-xiang
+    (root / "content/places.yaml").write_text(one + "        - name: 望江县\n          children: [凉泉乡]\n", "utf-8")
+    (root / "content/cases/a.md").write_text(case_text(slug="a", township="太湖县/凉泉乡"), "utf-8")
+    assert run(["build", str(root)], capsys)[0] == 0   # and keeps that address
+    assert run(["export", str(root), "-o", str(tmp_path / "register.csv")], capsys)[0] == 0
+    text = (tmp_path / "register.csv").read_text("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    rows[0]["township"] = "太湖县/凉泉乡"
+    out_csv = io.StringIO()
+    writer = csv.DictWriter(out_csv, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (tmp_path / "register.csv").write_text("\ufeff" + out_csv.getvalue(), "utf-8")
+    code, out, err = run(["import", str(tmp_path / "register.csv"), str(root), "--update"], capsys)
+    assert code == 0, err
+    assert out == "" and err.splitlines()[-1] == "已新建 0 个、更新 0 个案例文件，1 行没有变化"

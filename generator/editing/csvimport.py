@@ -20,7 +20,7 @@ from pathlib import Path
 
 from generator.editing.advance import load_context
 from generator.editing.frontedit import EditError, set_fields
-from generator.editing.rowfields import FIELD_ORDER, case_text, field_text, split_list
+from generator.editing.rowfields import FIELD_ORDER, case_text, field_text, split_list, township_text
 from generator.editing.sheet import DATE_COLUMNS, Row, read_sheet, spreadsheet_date
 from generator.editing.textfiles import write_atomic
 from generator.source.config import BuildOptions
@@ -59,7 +59,7 @@ class _Current:
     """A case already in the site, as export sees it."""
     path: str
     cells: dict[str, str]       # column → cell text export writes
-    township_slug: str
+    township: tuple[str, ...]   # the township's path of names (its slug may be one an earlier build kept)
     body: str
 
 
@@ -76,7 +76,8 @@ def _normalized(row: Row) -> tuple[dict[str, str], set[str]]:
 
 # -- comparing a row with the case it updates --------------------------------------------------
 
-def _same(column: str, old: str, new: str, sheet_date: bool, current: _Current, context: Context) -> bool:
+def _same(column: str, old: str, new: str, sheet_date: bool, cells: dict[str, str], current: _Current,
+          context: Context) -> bool:
     if old == new:
         return True
     if not new and column in DERIVED_COLUMNS + ("status_label",):   # left blank: the build fills it
@@ -91,9 +92,9 @@ def _same(column: str, old: str, new: str, sheet_date: bool, current: _Current, 
     if column in DATE_COLUMNS:
         # A month (2021-06) that a spreadsheet turned into its first day (2021/6/1) is the same month.
         return sheet_date and len(old) == 7 and new == old + "-01"
-    if column == "township":
-        place, _ = context.places.resolve_township(new)
-        return place is not None and place.slug == current.township_slug
+    if column == "township":   # read as the new file would write it: with its county where names repeat
+        place, _ = context.places.resolve_township(township_text(cells, context))
+        return place is not None and place.path == current.township
     if column in ("status", "status_label"):
         aliases = stage_aliases(context.config)
         return aliases.get(new) is not None and aliases.get(new) == aliases.get(old)
@@ -122,13 +123,13 @@ def _changes(cells: dict[str, str], header: list[str], converted: set[str], curr
         if column not in CSV_COLUMNS or column == "slug" or (column == "status_label" and cells.get("status")):
             continue   # (the label is compared through the status column, which _one_stage made agree)
         old, new = current.cells.get(column, ""), cells.get(column, "")
-        if not _same(column, old, new, column in converted, current, context):
+        if not _same(column, old, new, column in converted, cells, current, context):
             found.append(FieldChange(column, old, new))
     return found
 
 
-def _update_text(data: bytes, changes: list[FieldChange], cells: dict[str, str], current: _Current,
-                 context: Context, problems: Problems, where: tuple[str, int]) -> bytes | None:
+def _update_text(data: bytes, changes: list[FieldChange], current: _Current, context: Context,
+                 problems: Problems, where: tuple[str, int]) -> bytes | None:
     """The case file's new bytes with the changed fields edited in place."""
     merged = current.cells | {c.column: c.after for c in changes}
     if "status_label" in {c.column for c in changes}:   # a sheet without a status column
@@ -206,7 +207,7 @@ def plan_import(csv_path: Path, site_dir: Path, name: str | None = None, update:
             if not any(c.column not in DERIVED_COLUMNS for c in changes):
                 plan.unchanged.append((row.line, case.path))
                 continue
-            data = _update_text((site_dir / case.path).read_bytes(), changes, cells, case, context, problems, where)
+            data = _update_text((site_dir / case.path).read_bytes(), changes, case, context, problems, where)
             if data is not None:
                 plan.writes[case.path] = data
                 origin[case.path] = (row.line, None)
@@ -240,14 +241,6 @@ def write_plan(site_dir: Path, plan: ImportPlan) -> None:
         os.sync()   # one flush for every file, instead of an fsync each (4 s per 1,000 files)
 
 
-def import_csv(csv_path: Path, site_dir: Path, name: str | None = None, update: bool = False,
-               encoding: str | None = None) -> list[str]:
-    """Create (and with `update`, change) case files from a CSV; all or nothing. Returns the files."""
-    plan = plan_import(csv_path, site_dir, name, update, encoding)
-    write_plan(site_dir, plan)
-    return list(plan.writes)
-
-
 def _jobs() -> int:
     from generator.build.workers import default_jobs
     return default_jobs()
@@ -263,7 +256,8 @@ def _current_cases(site_dir: Path, opts: BuildOptions) -> dict[str, _Current]:
     found = {}
     for case in site.cases:
         record = case_record(site, case, index)
-        found[case.slug] = _Current(case.path, {c: cell_text(record[c]) for c in CSV_COLUMNS}, record["township_slug"], case.body)
+        township = site.places.township_by_slug()[case.township].path
+        found[case.slug] = _Current(case.path, {c: cell_text(record[c]) for c in CSV_COLUMNS}, township, case.body)
     return found
 
 
