@@ -101,7 +101,7 @@ class Keys:
             parts += [case.digest] + [r.card for r in index.related(case)]
             parts += [index.report_by_slug[s].card for s in index.reports_by_case.get(case.slug, ())]
         elif kind == "township_stage":   # one page of a township's cases at a stage: its cards and the count
-            slugs = self._feed_slugs(("feed", "township_stage", job[1], job[2]))
+            slugs = index.in_township_at_stage(job[1], job[2])
             page = int(job[3])
             parts.append(str(len(slugs)))
             parts += [index.case_by_slug[s].card for s in slugs[(page - 1) * self.per: page * self.per]]
@@ -156,5 +156,5 @@ class Keys:
         if scope == "stage":
             return index.by_stage.get(job[2], ())
         if scope == "township_stage":
-            return tuple(s for s in index.by_township.get(job[2], ()) if index.case_by_slug[s].status == job[3])
+            return index.in_township_at_stage(job[2], job[3])
         return tuple(c.slug for c in self.site.cases)

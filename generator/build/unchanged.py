@@ -14,7 +14,6 @@ import hashlib
 import marshal
 import os
 from pathlib import Path
-from typing import Any
 
 from generator.build.report import BuildReport
 from generator.core.cachefiles import CACHE_DIR, code_fingerprint, read_cached, write_cached
@@ -37,14 +36,11 @@ def inputs_hash(site_dir: Path, opts: BuildOptions) -> str | None:
     config = load_config(site_dir, problems)
     if problems.items:
         return None
-    today = opts.today_in(config.tz).isoformat()
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{code_fingerprint()}\0{today}\0{opts.drafts}\0{opts.base_url}\0".encode())
-    _add_file(digest, site_dir, "site.yaml")
-    for folder in _INPUT_FOLDERS:
-        _add_tree(digest, str(site_dir / folder), folder)
-    _add_tree(digest, str(builtin_theme_dir()), "<builtin>")
-    return digest.hexdigest()
+    found: list[tuple[str, int, int, int]] = []
+    for path in [site_dir / "site.yaml", *(site_dir / folder for folder in _INPUT_FOLDERS), builtin_theme_dir()]:
+        _walk(str(path), found)
+    asked = (code_fingerprint(), opts.today_in(config.tz).isoformat(), opts.drafts, opts.base_url)
+    return hashlib.blake2b(marshal.dumps((asked, sorted(found))), digest_size=20).hexdigest()
 
 
 def out_hash(out_dir: Path) -> str:
@@ -52,13 +48,18 @@ def out_hash(out_dir: Path) -> str:
     file shows. One stat a file: 70 ms for the 15,853 files of 10,000 cases."""
     found: list[tuple[str, int, int, int]] = []
     _walk(str(out_dir), found)
-    found.sort()
-    return hashlib.blake2b(marshal.dumps(found), digest_size=20).hexdigest()
+    return hashlib.blake2b(marshal.dumps(sorted(found)), digest_size=20).hexdigest()
 
 
-def _walk(folder: str, found: list[tuple[str, int, int, int]]) -> None:
+def _walk(path: str, found: list[tuple[str, int, int, int]]) -> None:
+    """(path, size, mtime, inode) of the file at `path` or of every file under it, links as links
+    (a build reads no link out of SITE); a path that is not there counts too."""
     try:
-        with os.scandir(folder) as entries:
+        if not os.path.isdir(path) or os.path.islink(path):
+            st = os.lstat(path)
+            found.append((path, st.st_size, st.st_mtime_ns, st.st_ino))
+            return
+        with os.scandir(path) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     _walk(entry.path, found)
@@ -66,36 +67,7 @@ def _walk(folder: str, found: list[tuple[str, int, int, int]]) -> None:
                     st = entry.stat(follow_symlinks=False)
                     found.append((entry.path, st.st_size, st.st_mtime_ns, st.st_ino))
     except OSError:
-        found.append((folder, -1, -1, -1))
-
-
-def _add_file(digest: Any, site_dir: Path, rel: str) -> None:
-    try:
-        st = os.stat(site_dir / rel)
-    except OSError:
-        digest.update(f"{rel}\0-\n".encode())
-        return
-    digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-
-
-def _add_tree(digest: Any, folder: str, rel: str) -> None:
-    """Each entry under `folder` in name order, links as links (a build reads no link out of SITE)."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        digest.update(f"{rel}/\0-\n".encode())
-        return
-    for entry in entries:
-        path = f"{rel}/{entry.name}"
-        try:
-            st = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            digest.update(f"{path}/\n".encode())
-            _add_tree(digest, entry.path, path)
-        else:
-            digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        found.append((path, -1, -1, -1))
 
 
 def quick_report(site_dir: Path, out_dir: Path, inputs: str) -> BuildReport | None:

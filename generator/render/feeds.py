@@ -85,10 +85,7 @@ def feed_context(renderer: FeedSource, scope: str, slug: str, stage_key: str = "
         title, alternate, path = f"{site.config.title} · {site.config.stage(slug).label}", urls.stage(slug), f"stages/{slug}/feed.xml"
     elif scope == "township_stage":
         place = renderer.townships[slug]
-        # The township's own cases, not a set of the whole stage's: in a forked worker, touching
-        # every case of a stage copies the main process's pages that hold them.
-        slugs = renderer.tracker.newest_in_stage(s for s in index.by_township.get(slug, ())
-                                                 if index.case_by_slug[s].status == stage_key)
+        slugs = renderer.tracker.newest_in_stage(index.in_township_at_stage(slug, stage_key))
         title = f"{site.config.title} · {place.name} · {site.config.stage(stage_key).label}"
         alternate, path = urls.township(slug), f"townships/{slug}/stages/{stage_key}/feed.xml"
     elif scope == "township":

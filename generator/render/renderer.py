@@ -248,7 +248,7 @@ class Renderer:
 
     def _ctx_township_stage(self, slug: str, key: str, page: str) -> tuple[str, str, dict[str, Any]]:
         place, stage = self.townships[slug], self.site.config.stage(key)
-        slugs = tuple(s for s in self.index.by_township.get(slug, ()) if self.index.case_by_slug[s].status == key)
+        slugs = self.index.in_township_at_stage(slug, key)
         context = self._listing(slugs, int(page), lambda n: urls.township_stage(slug, key, n))
         context.update(kind="township_stage", place=place, stage=stage, title=f"{place.name} · {stage.label}",
                        description="", feed=f"townships/{slug}/stages/{key}/feed.xml",

@@ -82,6 +82,12 @@ class Index:
     page_by_slug: dict[str, Page]
     positions: dict[tuple[str, str], int]   # ("", slug) → place in its township list; (topic, slug) → in the topic's
 
+    def in_township_at_stage(self, township: str, stage: str) -> tuple[str, ...]:
+        """The township's cases at one stage, in the township list's order. Only the township's
+        own cases are looked at: in a forked worker, touching every case of a stage would copy
+        the main process's pages that hold them."""
+        return tuple(s for s in self.by_township.get(township, ()) if self.case_by_slug[s].status == stage)
+
     def related(self, case: Case, limit: int = 6) -> tuple[Case, ...]:
         """Cases close in time in the same township, then in the same topics.
 
