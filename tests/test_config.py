@@ -68,7 +68,7 @@ def test_english_stage_labels_by_default(tmp_path: Path) -> None:
     ("base_url: example.org\n", "site.yaml:1: base_url 应以 http:// 或 https:// 开头，例如 https://example.org/"),
     ("timezone: Mars/Olympus\n", "site.yaml:1: 未知的时区「Mars/Olympus」，例如 timezone: Asia/Shanghai"),
     ("language: fr\n", "site.yaml:1: language 应为 zh-CN、en 之一"),
-    ("index_links: yes\n", "site.yaml:1: 「index_links」应为 true 或 false，例如 index_links: false"),
+    ("index_links: yes\n", "site.yaml:1: 「index_links」应为 true 或 false，例如 index_links: true"),
     ("stages:\n  resolvd: 已办结\n", ("site.yaml:2: 未知的阶段「resolvd」；阶段只能改名，不能增加或调整顺序："
                                     "raised、adopted、consulting、following_up、resolved；你是不是想写 resolved？")),
     ("stages:\n  resolved: [a]\n", "site.yaml:2: 阶段「resolved」的名称应为文字"),

@@ -372,7 +372,7 @@ def test_raw_html_in_bodies_is_sanitised_and_toc_ids_work(tmp_path: Path, capsys
     case = page(out, "cases/a/index.html")
     assert case.by_id("群众反映") is not None and case.by_id("协商结果") is not None
     assert "#协商结果" in case.hrefs()
-    assert "../../cases/a/" in page(out, "reports/r/index.html").hrefs()
+    assert "../../cases/a/index.html" in page(out, "reports/r/index.html").hrefs()
     assert case.first("main").iter("img")[0].attrs.get("alt") == "图"
 
 

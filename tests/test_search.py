@@ -20,7 +20,7 @@ CJK = "南干渠桥梁妈妈班卫生室支渠弹性工作凉泉乡庙南社区�
 
 
 def meta(out: Path) -> dict:
-    return json.loads((out / sf.INDEX).read_text("utf-8"))
+    return sf.read_json((out / sf.INDEX).read_bytes())
 
 
 def documents(out: Path) -> list[list[str]]:
@@ -28,14 +28,14 @@ def documents(out: Path) -> list[list[str]]:
     info = meta(out)
     rows: list[list[str]] = []
     for number in range((info["documents"] + info["chunk"] - 1) // info["chunk"]):
-        rows += json.loads((out / sf.chunk_path(number)).read_text("utf-8"))
+        rows += sf.read_json((out / sf.chunk_path(number)).read_bytes())
     return rows
 
 
 def facets(out: Path, doc_id: int) -> dict[str, list[str]]:
     info = meta(out)
     wt, ws, wp = info["widths"]
-    row = (out / sf.FACETS).read_bytes()[doc_id * (wt + ws + wp):(doc_id + 1) * (wt + ws + wp)]
+    row = sf.read_binary((out / sf.FACETS).read_bytes())[doc_id * (wt + ws + wp):(doc_id + 1) * (wt + ws + wp)]
     township, stage = int.from_bytes(row[:wt], "little"), int.from_bytes(row[wt:wt + ws], "little")
     bits = int.from_bytes(row[wt + ws:], "little")
     values = info["facets"]
@@ -49,7 +49,7 @@ def search(out: Path, query: str) -> list[str]:
     shards = meta(out)["shards"]
     lists = []
     for token in sf.query_tokens(query):
-        entries = sf.parse_shard((out / sf.shard_path(sf.shard_of(token, shards))).read_bytes())
+        entries = sf.parse_shard(sf.read_binary((out / sf.shard_path(sf.shard_of(token, shards))).read_bytes()))
         if token not in entries:
             return []
         lists.append([sf.decode_ids(part) for part in entries[token]])
@@ -65,41 +65,41 @@ def test_build_writes_search_page_and_index(example_out: Path) -> None:
     assert (example_out / "search" / "index.html").is_file()
     info = meta(example_out)
     assert info["documents"] == len(documents(example_out)) == 11
-    assert {p.name for p in (example_out / "search").iterdir()} == {"index.html", "index.json", "facets.bin", "shards", "docs"}
-    assert sorted(p.name for p in (example_out / "search" / "shards").iterdir()) == [f"{n}.bin" for n in range(info["shards"])]
+    assert {p.name for p in (example_out / "search").iterdir()} == {"index.html", "index.js", "facets.js", "shards", "docs"}
+    assert sorted(p.name for p in (example_out / "search" / "shards").iterdir()) == [f"{n}.js" for n in range(info["shards"])]
     assert not (example_out / "search" / "pagefind").exists()
 
 
 def test_index_holds_cases_reports_and_pages_newest_first(example_out: Path) -> None:
     rows = documents(example_out)
     urls = [row[0] for row in rows]
-    assert {"cases/liangquan-bridge/", "cases/yangzi-mama-ban/", "reports/county-consultation-roundup/",
-            "about/", "how-to-raise/"} <= set(urls)
+    assert {"cases/liangquan-bridge/index.html", "cases/yangzi-mama-ban/index.html", "reports/county-consultation-roundup/index.html",
+            "about/index.html", "how-to-raise/index.html"} <= set(urls)
     assert not any(u.startswith(("townships/", "topics/", "stages/", "search/")) or u == "" for u in urls)
-    assert "cases/huayang-convener/" not in urls, "a draft is not indexed"
+    assert "cases/huayang-convener/index.html" not in urls, "a draft is not indexed"
     dated = [row[2] for row in rows if row[2]]
     assert dated == sorted(dated, reverse=True) and not any(row[2] for row in rows[len(dated):]), "newest first, undated last"
 
 
 def test_case_records_carry_filters_text_and_facts(example_out: Path) -> None:
     rows = documents(example_out)
-    bridge = next(i for i, row in enumerate(rows) if row[0] == "cases/liangquan-bridge/")
+    bridge = next(i for i, row in enumerate(rows) if row[0] == "cases/liangquan-bridge/index.html")
     _, title, date, text = rows[bridge]
     assert title == "南干渠上架起新桥，凉泉乡两村群众出行恢复畅通" and date == "2021-06"
     assert text.startswith("在南干渠新建桥梁接通边道")  # the outcome, then the body without Markdown
     assert "## " not in text and "**" not in text and "](" not in text
     assert "韩店村" in text and "储琳" in text and "交通出行" in text  # villages, convener, topic from the front matter
     assert facets(example_out, bridge) == {"township": ["liangquan"], "stage": ["resolved"], "topic": ["transport"]}
-    road = next(i for i, row in enumerate(rows) if row[0] == "cases/zaojia-road-oversight/")
+    road = next(i for i, row in enumerate(rows) if row[0] == "cases/zaojia-road-oversight/index.html")
     assert facets(example_out, road)["topic"] == ["construction-oversight", "transport"]
     report = next(i for i, row in enumerate(rows) if row[0].startswith("reports/"))
     assert facets(example_out, report) == {"township": [], "stage": [], "topic": []}
 
 
 @pytest.mark.parametrize(("query", "first"), [
-    ("桥梁", "cases/liangquan-bridge/"), ("南干渠", "cases/liangquan-bridge/"), ("韩店村", "cases/liangquan-bridge/"),
-    ("妈妈班", "cases/yangzi-mama-ban/"), ("弹性工作", "cases/yangzi-mama-ban/"), ("庙南社区", "cases/miaonan-canal/"),
-    ("卫生室", "cases/saikou-clinic-inspection/"), ("凉泉乡 桥梁", "cases/liangquan-bridge/"),
+    ("桥梁", "cases/liangquan-bridge/index.html"), ("南干渠", "cases/liangquan-bridge/index.html"), ("韩店村", "cases/liangquan-bridge/index.html"),
+    ("妈妈班", "cases/yangzi-mama-ban/index.html"), ("弹性工作", "cases/yangzi-mama-ban/index.html"), ("庙南社区", "cases/miaonan-canal/index.html"),
+    ("卫生室", "cases/saikou-clinic-inspection/index.html"), ("凉泉乡 桥梁", "cases/liangquan-bridge/index.html"),
 ])
 def test_queries_find_their_case_first(example_out: Path, query: str, first: str) -> None:
     assert search(example_out, query)[0] == first
@@ -113,8 +113,8 @@ def test_a_query_needs_every_piece(example_out: Path) -> None:
 
 def test_search_page_points_at_the_index_and_loads_only_local_files(example_out: Path) -> None:
     html = (example_out / "search" / "index.html").read_text("utf-8")
-    assert 'data-bundle="../search/"' in html and 'data-engine="../assets/search-engine.js"' in html
-    assert 'data-root="../"' in html
+    assert 'data-bundle="../search/index.html"' in html and 'data-engine="../assets/search-engine.js"' in html
+    assert 'data-root="../index.html"' in html
     assert '<option value="liangquan">凉泉乡</option>' in html and '<optgroup label="望江县">' in html
     assert '<option value="transport">交通出行</option>' in html and '<option value="resolved">已办结</option>' in html
     assert '<option value="huayang">' not in html, "a township with no published case is not offered"
@@ -166,10 +166,10 @@ def test_numpy_build_equals_the_plain_python_build(texts: list[str]) -> None:
             self.title, self.text = text[:5], text
     recs = [sf.Record(f"p{n}/", Doc(text)) for n, text in enumerate(texts)]  # type: ignore[arg-type]
     shards = sf.shard_count(len(recs))
-    small = dict(si.small_index(recs, lambda doc: doc.text, None, shards))  # type: ignore[attr-defined]
+    small = dict(si.small_index(recs, lambda doc: doc.text, shards))  # type: ignore[attr-defined]
     files: dict[str, bytes] = {}
     written = searchbuild.build_index(recs, lambda doc: doc.text, lambda rel, data: files.setdefault(rel, data) is data,  # type: ignore[attr-defined]
-                                      None, shards, 4)
+                                      shards, 4)
     assert files == small and written == set(small)
 
 
@@ -181,10 +181,9 @@ def test_numpy_build_of_a_real_site_equals_the_plain_python_build(example_out: P
     site = load_site(REPO, BuildOptions(), save_cache=False)[0]
     recs, texts = sf.records(site), sf.Texts(site)
     files: dict[str, bytes] = {}
-    texts_seen: list[str] = []
-    written = searchbuild.build_index(recs, texts, lambda rel, data: files.setdefault(rel, data) is data, texts_seen, 4, 3)
-    small = dict(si.small_index(recs, texts, None, 4))
-    assert written == set(small) and files == small and len(texts_seen) == len(recs)
+    written = searchbuild.build_index(recs, texts, lambda rel, data: files.setdefault(rel, data) is data, 4, 3)
+    small = dict(si.small_index(recs, texts, 4))
+    assert written == set(small) and files == small
     assert all(small[rel] == (example_out / rel).read_bytes() for rel in small if rel.startswith("search/docs/"))
 
 
@@ -227,7 +226,7 @@ def test_warm_build_after_an_edit_equals_a_cold_build(
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
     rel = "content/cases/c017.md"
-    doc_id, old = next((i, row) for i, row in enumerate(documents(out)) if row[0] == "cases/c017/")
+    doc_id, old = next((i, row) for i, row in enumerate(documents(out)) if row[0] == "cases/c017/index.html")
     if change == "body":
         with open(site / rel, "a", encoding="utf-8") as f:
             f.write("\n新增：光伏车棚和雨污分流，Solar 2025。\n")
@@ -245,18 +244,18 @@ def test_warm_build_after_an_edit_equals_a_cold_build(
     assert tree_hash(out / "search") == tree_hash(clean / "search")
     rewritten = {p.relative_to(out).as_posix() for p in (out / "search").rglob("*")
                  if p.is_file() and before.get(p) != p.stat().st_mtime_ns}
-    new = next(row for row in documents(out) if row[0] == "cases/c017/")
+    new = next(row for row in documents(out) if row[0] == "cases/c017/index.html")
     touched = sf.tokens(f"{old[1]} {old[3]}") ^ sf.tokens(f"{new[1]} {new[3]}")
     assert {r for r in rewritten if r.startswith("search/shards/")} == {
         sf.shard_path(sf.shard_of(t, meta(out)["shards"])) for t in touched}, "only the shards of changed tokens"
     assert {r for r in rewritten if r.startswith("search/docs/")} == (set() if old == new else {sf.chunk_path(doc_id // sf.CHUNK)})
-    assert ("search/index.json" in rewritten) == (change != "nothing"), "the stamp changes with the content"
-    assert ("search/facets.bin" in rewritten) == (change in ("stage", "township"))
+    assert ("search/index.js" in rewritten) == (change != "nothing"), "the stamp changes with the content"
+    assert ("search/facets.js" in rewritten) == (change in ("stage", "township"))
     assert meta(out)["shards"] == 4
     if change == "body":
-        assert search(out, "光伏车棚") == ["cases/c017/"] and search(out, "solar 2025") == ["cases/c017/"]
+        assert search(out, "光伏车棚") == ["cases/c017/index.html"] and search(out, "solar 2025") == ["cases/c017/index.html"]
     if change == "title":
-        assert search(out, "光伏车棚") == ["cases/c017/"] and search(out, "第17号") == []
+        assert search(out, "光伏车棚") == ["cases/c017/index.html"] and search(out, "第17号") == []
 
 
 def test_adding_removing_and_redating_rebuild_the_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -273,9 +272,9 @@ def test_adding_removing_and_redating_rebuild_the_index(tmp_path: Path, capsys: 
         shutil.rmtree(clean, ignore_errors=True)
         assert run(["build", str(site), "-o", str(clean), "--no-cache"], capsys)[0] == 0
         assert tree_hash(out / "search") == tree_hash(clean / "search")
-    assert search(out, "幸福食堂") == ["cases/new/"]
-    assert "cases/c003/" not in [row[0] for row in documents(out)]
-    assert documents(out)[0][0] == "cases/c009/", "re-dated to the newest"
+    assert search(out, "幸福食堂") == ["cases/new/index.html"]
+    assert "cases/c003/index.html" not in [row[0] for row in documents(out)]
+    assert documents(out)[0][0] == "cases/c009/index.html", "re-dated to the newest"
 
 
 def test_a_hand_edited_index_file_is_not_trusted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -298,7 +297,7 @@ def test_a_damaged_index_file_with_the_same_size_and_time_falls_back_to_a_clean_
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
     set_field(site, "content/cases/c005.md", "title", "第五号光伏车棚")
-    doc_id = next(i for i, row in enumerate(documents(out)) if row[0] == "cases/c005/")
+    doc_id = next(i for i, row in enumerate(documents(out)) if row[0] == "cases/c005/index.html")
     chunk = out / sf.chunk_path(doc_id // sf.CHUNK)
     seen = chunk.stat()
     chunk.unlink()  # a new file, not a write through the link the spare tree shares
@@ -308,44 +307,47 @@ def test_a_damaged_index_file_with_the_same_size_and_time_falls_back_to_a_clean_
     clean = tmp_path / "clean"
     assert run(["build", str(site), "-o", str(clean), "--no-cache"], capsys)[0] == 0
     assert tree_hash(out / "search") == tree_hash(clean / "search")
-    assert search(out, "光伏车棚") == ["cases/c005/"]
+    assert search(out, "光伏车棚") == ["cases/c005/index.html"]
 
 
-def test_index_links_sites_get_index_html_urls_and_offline_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    site = make_site(tmp_path / "site", {
-        "site.yaml": "title: 测试\nbase_url: https://bulletin.test/\nindex_links: true\n",
-        "content/cases/a.md": case_text(body="南干渠上新建<b>桥梁</b>。")})
+def test_every_index_file_is_a_script_of_one_call_naming_it(example_out: Path) -> None:
+    # <script> elements load from file:// (a folder, a USB stick) where fetch() is refused.
+    files = sorted(p for p in (example_out / "search").rglob("*.js"))
+    assert {p.relative_to(example_out).as_posix() for p in files} == sf.all_files(meta(example_out)["documents"])
+    for path in files:
+        name = path.relative_to(example_out / "search").as_posix()[:-len(".js")]
+        data = path.read_bytes()
+        assert data.startswith(f'bulletinSearchData("{name}",'.encode()) and data.endswith(b");\n") and data.count(b"\n") == 1
+        if name in ("index",) or name.startswith("docs/"):
+            assert isinstance(sf.read_json(data), (dict, list))
+        else:
+            sf.read_binary(data)  # base64, or ValueError
+    with pytest.raises(ValueError):
+        sf.read_binary(b'bulletinSearchData("facets",{"a":1});\n')
+    with pytest.raises(ValueError):
+        sf.read_json(b'{"a": 1}')
+
+
+def test_index_links_false_gives_folder_urls_and_a_warm_switch_equals_a_clean_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {"site.yaml": "title: 测试\nbase_url: https://bulletin.test/\n",
+                                         "content/cases/a.md": case_text(body="南干渠上新建<b>桥梁</b>。")})
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
     assert search(out, "桥梁") == ["cases/bridge/index.html"]
-    script = (out / sf.OFFLINE).read_text("utf-8")
-    assert script.startswith("window.bulletinOffline = ") and script.endswith(";\n")
-    [record] = json.loads(script[len("window.bulletinOffline = "):-2])
-    assert record["url"] == "cases/bridge/index.html" and record["title"] == "南干渠新架桥梁"
-    assert record["filters"] == {"township": ["liangquan"], "stage": ["resolved"], "topic": ["transport"]}
-    assert "南干渠上新建 桥梁 。" in record["text"]
-    assert 'data-offline="../search/offline.js"' in (out / "search" / "index.html").read_text("utf-8")
-
-
-def test_offline_data_goes_when_index_links_is_turned_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    site = make_site(tmp_path / "site", {"site.yaml": "title: 测试\nindex_links: true\n", "content/cases/a.md": case_text()})
-    out = tmp_path / "out"
+    assert 'data-bundle="../search/index.html"' in (out / "search" / "index.html").read_text("utf-8")
+    (site / "site.yaml").write_text("title: 测试\nbase_url: https://bulletin.test/\nindex_links: false\n", "utf-8")
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    assert (out / sf.OFFLINE).is_file()
-    (site / "site.yaml").write_text("title: 测试\n", "utf-8")
-    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    assert not (out / sf.OFFLINE).exists()
     assert search(out, "桥梁") == ["cases/bridge/"]
-
-
-def test_sites_served_over_http_get_no_offline_data(example_out: Path) -> None:
-    assert not (example_out / sf.OFFLINE).exists()
-    assert "data-offline" not in (example_out / "search" / "index.html").read_text("utf-8")
+    assert documents(out)[0][3].startswith("南干渠上新建 桥梁 。")
+    assert 'data-bundle="../search/"' in (out / "search" / "index.html").read_text("utf-8")
+    clean = tmp_path / "clean"
+    assert run(["build", str(site), "-o", str(clean), "--no-cache", "--jobs", "1"], capsys)[0] == 0
+    assert tree_hash(out / "search") == tree_hash(clean / "search")
 
 
 def test_a_site_with_no_documents_gets_an_empty_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = make_site(tmp_path / "site", {})
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    assert meta(out)["documents"] == 0 and (out / sf.shard_path(0)).read_bytes() == b""
+    assert meta(out)["documents"] == 0 and sf.read_binary((out / sf.shard_path(0)).read_bytes()) == b""
     assert search(out, "桥梁") == []

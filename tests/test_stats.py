@@ -111,7 +111,7 @@ def test_stats_page_draws_each_chart_as_svg_with_a_table_beside_it(tmp_path: Pat
     assert bars == [pytest.approx((stats.WIDTH - stats.VALUE_ROOM) / 3, abs=0.1)] * 2 + [stats.WIDTH - stats.VALUE_ROOM]
     assert html.count('<table class="data-table">') == 6
     assert "<td class=\"num\">425</td>" in html                     # beneficiaries of 凉泉乡 in its table
-    assert 'href="../townships/#wangjiang"' in html                  # counties lead to their part of the tree
+    assert 'href="../townships/index.html#wangjiang"' in html                  # counties lead to their part of the tree
     assert "<loc>https://bulletin.test/stats/</loc>" in (out / "sitemap.xml").read_text("utf-8")
 
 

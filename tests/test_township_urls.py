@@ -103,7 +103,7 @@ def test_a_moved_address_is_warned_about_and_leads_to_the_new_one(tmp_path: Path
     _, err = build(site, capsys)
     assert err.splitlines() == [warning]
     old = (site / "output/townships/chang-ling-zhen/index.html").read_text("utf-8")
-    assert '<meta http-equiv="refresh" content="0; url=../../townships/changling/">' in old
+    assert '<meta http-equiv="refresh" content="0; url=../../townships/changling/index.html">' in old
     assert '<link rel="canonical" href="https://bulletin.test/townships/changling/">' in old
     assert '<meta name="robots" content="noindex">' in old and "页面已搬到新地址" in old
     assert "chang-ling-zhen" not in (site / "output/sitemap.xml").read_text("utf-8")

@@ -6,7 +6,7 @@ plus its number in this build's vocabulary. Documents are cut in batches; each b
 distinct keys are written to a temporary file ordered by group of consecutive shards, and
 each group is then read back, sorted and encoded on its own: memory holds a batch or a
 group, never every posting, and never a Python object per posting.
-The bytes are those searchindex.encode_ids() and searchindex.join_shard() give (tests compare them).
+The bytes are those searchformat.encode_ids() and searchformat.shard_file() give (tests compare them).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from generator.source.model import Document
-from generator.build.searchformat import CJK, FNV_OFFSET, FNV_PRIME, M32, WORD, WORD_MAX, Record, fnv, join_shard, normalize, varint
+from generator.build.searchformat import CJK, FNV_OFFSET, FNV_PRIME, M32, WORD, WORD_MAX, Record, fnv, normalize, varint
 
 _CODE_BITS = 21
 _WORD_BASE = 1 << 42
@@ -187,7 +187,6 @@ class _Job:
     doc_bits: int
     shards: int
     per_group: int
-    keep_texts: bool
     folder: Path                        # keys spilled to disk between the two passes
 
     @property
@@ -204,17 +203,17 @@ class _Job:
 
 
 def _batch(job: _Job, first: int, recs: list[Record]) -> tuple[Any, ...]:
-    """One batch of documents: their texts, docs/N.json files written, their keys spilled by group."""
-    from generator.build.searchformat import CHUNK, chunk_json, chunk_path
+    """One batch of documents: the docs/N.js files written, their keys spilled by group."""
+    from generator.build.searchformat import CHUNK, chunk_file, chunk_path
     texts = [job.text_of(r.doc) for r in recs]
     written = []
     for c in range(0, len(recs), CHUNK):
         rel = chunk_path((first + c) // CHUNK)
-        if job.put(rel, chunk_json([[r.url, r.title, r.date, t] for r, t in zip(recs[c:c + CHUNK], texts[c:c + CHUNK])])):
+        if job.put(rel, chunk_file((first + c) // CHUNK, [[r.url, r.title, r.date, t] for r, t in zip(recs[c:c + CHUNK], texts[c:c + CHUNK])])):
             written.append(rel)
     body, body_words = _cut([f"{r.title} {t}" for r, t in zip(recs, texts)], first, job.doc_bits)
     title, title_words = _cut([r.title for r in recs], first, job.doc_bits)
-    return (texts if job.keep_texts else None, written, job.spill(f"{first}.body", body, None), body_words,
+    return (written, job.spill(f"{first}.body", body, None), body_words,
             job.spill(f"{first}.title", title, None), title_words)
 
 
@@ -226,7 +225,7 @@ def _read(spans: list[tuple[str, int, int]]) -> np.ndarray:
 def _group(job: _Job, g: int, body_spans: list[tuple[str, int, int]], title_spans: list[tuple[str, int, int]],
            words: _Words) -> list[str]:
     """Sort, encode and write the shards of one group; the paths whose bytes changed."""
-    from generator.build.searchformat import shard_path
+    from generator.build.searchformat import shard_file, shard_path
     body, title = _Lists(_read(body_spans), job.doc_bits), _Lists(_read(title_spans), job.doc_bits)
     in_title = dict(zip(title.codes.tolist(), range(len(title.codes))))
     entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(job.per_group)]
@@ -235,31 +234,28 @@ def _group(job: _Job, g: int, body_spans: list[tuple[str, int, int]], title_span
         at = in_title.get(code)
         token = words.words[code - _WORD_BASE] if code >= _WORD_BASE else _cjk_token(code)
         entries[local][token] = (body.encoded(t), title.encoded(at) if at is not None else b"\x00")
-    rels = [shard_path(g * job.per_group + local) for local in range(job.per_group)]
-    return [rel for rel, found in zip(rels, entries) if job.put(rel, join_shard(found))]
+    numbers = [g * job.per_group + local for local in range(job.per_group)]
+    return [shard_path(n) for n, found in zip(numbers, entries) if job.put(shard_path(n), shard_file(n, found))]
 
 
 def build_index(recs: list[Record], text_of: Callable[[Document], str], put: Callable[[str, bytes], bool],
-                texts: list[str] | None, shards: int, batch: int) -> set[str]:
-    """Write every docs/N.json and shards/N.bin through put(); return the paths whose bytes changed.
+                shards: int, batch: int) -> set[str]:
+    """Write every docs/N.js and shards/N.js through put(); return the paths whose bytes changed.
 
     Two passes: documents in batches (text, chunk files, keys spilled to a temporary folder by
     group of shards), then groups (read back, sort, encode, write), so memory holds one batch
-    or one group at a time. Fills `texts` (when given) with every document's text.
+    or one group at a time.
     """
     from generator.build.searchformat import CHUNK
-    batch = max(CHUNK, batch // CHUNK * CHUNK)  # a batch writes whole docs/N.json files
+    batch = max(CHUNK, batch // CHUNK * CHUNK)  # a batch writes whole docs/N.js files
     words = _Words()
     spans: dict[str, list[tuple[str, list[int]]]] = {"body": [], "title": []}
     written: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="bulletin-search-") as folder:
-        job = _Job(text_of, put, max(1, (len(recs) - 1).bit_length()), shards, min(shards, SHARDS_PER_GROUP),
-                   texts is not None, Path(folder))
+        job = _Job(text_of, put, max(1, (len(recs) - 1).bit_length()), shards, min(shards, SHARDS_PER_GROUP), Path(folder))
         for first in range(0, len(recs), batch):
-            batch_texts, changed, body, body_words, title, title_words = _batch(job, first, recs[first:first + batch])
+            changed, body, body_words, title, title_words = _batch(job, first, recs[first:first + batch])
             written.update(changed)
-            if texts is not None:
-                texts.extend(batch_texts)
             for stream, spilled, found in (("body", body, body_words), ("title", title, title_words)):
                 spans[stream].append(spilled)
                 if found:

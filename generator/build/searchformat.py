@@ -10,12 +10,16 @@ second per 10,000 documents, and a build that changed a few documents patches on
 files those documents touch.
 
 Files under OUT/search/, canonical (the same site gives the same bytes however it was built):
-- index.json   counts, shard and chunk sizes, the filter values, a stamp of the content;
-- facets.bin   one fixed-width row per document: township, stage, topics (filters, counts);
-- shards/N.bin the postings, token by token: each token lives in shard hash(token) mod S and
+- index.js     counts, shard and chunk sizes, the filter values, a stamp of the content;
+- facets.js    one fixed-width row per document: township, stage, topics (filters, counts);
+- shards/N.js  the postings, token by token: each token lives in shard hash(token) mod S and
                lists the documents that hold it and those whose title holds it;
-- docs/N.json  CHUNK documents each: url, title, date and the plain text excerpts come from;
-- offline.js   (sites with index_links) every record in one script, for search from file://.
+- docs/N.js    CHUNK documents each: url, title, date and the plain text excerpts come from.
+
+Each file is a script of one call, bulletinSearchData("shards/3", PAYLOAD): JSON for index and
+docs, a base64 string for the binary facets and shards. The page loads them with <script>
+elements, which browsers allow from file:// (a folder, a USB stick) as well as from a server,
+where fetch() and modules are refused: one engine and one index, online and offline.
 
 Documents are numbered newest first (date descending, then URL). Text is NFKC-normalised and
 lower-cased; each run of CJK characters gives its characters and its pairs of neighbours
@@ -25,6 +29,7 @@ one) and a document matches when it holds every query token.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -38,13 +43,13 @@ from generator.core import urls
 from generator.source.model import Case, Document, Report, Site
 
 
-FORMAT = 1
+FORMAT = 2
 BUNDLE = "search"
-INDEX = f"{BUNDLE}/index.json"
-FACETS = f"{BUNDLE}/facets.bin"
-OFFLINE = f"{BUNDLE}/offline.js"
+INDEX = f"{BUNDLE}/index.js"
+FACETS = f"{BUNDLE}/facets.js"
+CALLBACK = "bulletinSearchData"   # what every file calls; defined by assets/search-engine.js
 FACET_KEYS = ("township", "stage", "topic")
-CHUNK = 4              # documents per docs/N.json: a result list of ten fetches about ten small files
+CHUNK = 4              # documents per docs/N.js: a result list of ten fetches about ten small files
 DOCS_PER_SHARD = 64    # S is the power of two that keeps about this many documents per shard
 WORD_MAX = 40          # longer Latin words are cut to this many characters
 BATCH = 2048           # documents tokenised at a time (a multiple of CHUNK)
@@ -146,7 +151,7 @@ def shard_count(documents: int) -> int:
 @dataclass(frozen=True, slots=True)
 class Record:
     """One searchable document, as the index shows it."""
-    url: str        # site-relative ("cases/x/", or "cases/x/index.html" with index_links)
+    url: str        # site-relative, as the site links it ("cases/x/index.html", or "cases/x/" without index_links)
     doc: Document
 
     @property
@@ -319,11 +324,44 @@ def _dump(value: Any) -> bytes:
 
 
 def shard_path(number: int) -> str:
-    return f"{BUNDLE}/shards/{number}.bin"
+    return f"{BUNDLE}/shards/{number}.js"
 
 
 def chunk_path(number: int) -> str:
-    return f"{BUNDLE}/docs/{number}.json"
+    return f"{BUNDLE}/docs/{number}.js"
+
+
+def _script(rel: str, payload: bytes) -> bytes:
+    """A file of the index: one call of CALLBACK with the file's name (its path in search/, no .js)."""
+    name = rel[len(BUNDLE) + 1:-len(".js")]
+    return f'{CALLBACK}("{name}",'.encode() + payload + b");\n"
+
+
+def _payload(data: bytes) -> bytes:
+    """What _script() wrapped; ValueError for a file that is not such a script."""
+    head = data.find(b'",')
+    if not data.startswith(f'{CALLBACK}("'.encode()) or head < 0 or not data.endswith(b");\n"):
+        raise ValueError("not a search index script")
+    return data[head + 2:-3]
+
+
+def binary_file(rel: str, data: bytes) -> bytes:
+    return _script(rel, b'"' + base64.b64encode(data) + b'"')
+
+
+def read_binary(data: bytes) -> bytes:
+    payload = _payload(data)
+    if payload[:1] != b'"' or payload[-1:] != b'"':
+        raise ValueError("not a binary search index script")
+    return base64.b64decode(payload[1:-1], validate=True)
+
+
+def read_json(data: bytes) -> Any:
+    return json.loads(_payload(data))
+
+
+def shard_file(number: int, entries: dict[str, tuple[bytes, bytes]]) -> bytes:
+    return binary_file(shard_path(number), join_shard(entries))
 
 
 @dataclass(slots=True)
@@ -355,27 +393,16 @@ class Facets:
                         for r in recs)
 
 
-def index_json(keys: list[tuple[str, str]], facets: Facets, site_fp: str) -> bytes:
-    return _dump({"format": FORMAT, "stamp": stamp(site_fp, keys), "documents": len(keys),
-                  "shards": shard_count(len(keys)), "chunk": CHUNK, "facets": facets.values,
-                  "widths": list(facets.widths)}) + b"\n"
+def index_file(keys: list[tuple[str, str]], facets: Facets, site_fp: str) -> bytes:
+    return _script(INDEX, _dump({"format": FORMAT, "stamp": stamp(site_fp, keys), "documents": len(keys),
+                                 "shards": shard_count(len(keys)), "chunk": CHUNK, "facets": facets.values,
+                                 "widths": list(facets.widths)}))
 
 
-def chunk_json(rows: list[list[str]]) -> bytes:
-    return _dump(rows) + b"\n"
+def chunk_file(number: int, rows: list[list[str]]) -> bytes:
+    return _script(chunk_path(number), _dump(rows))
 
 
-def offline_js(recs: list[Record], texts: list[str]) -> bytes:
-    """search/offline.js: every record in one script, which a page opened from file:// may load."""
-    items = [{"url": r.url, "title": r.title, "date": r.date, "text": text,
-              "filters": {k: v for k, v in (("township", [r.township] if r.township else []),
-                                            ("stage", [r.stage] if r.stage else []),
-                                            ("topic", list(r.topics))) if v}}
-             for r, text in zip(recs, texts)]
-    return b"window.bulletinOffline = " + _dump(items) + b";\n"
-
-
-def all_files(documents: int, offline: bool) -> set[str]:
+def all_files(documents: int) -> set[str]:
     files = {INDEX, FACETS} | {shard_path(s) for s in range(shard_count(documents))}
-    files |= {chunk_path(c) for c in range((documents + CHUNK - 1) // CHUNK)}
-    return files | ({OFFLINE} if offline else set())
+    return files | {chunk_path(c) for c in range((documents + CHUNK - 1) // CHUNK)}

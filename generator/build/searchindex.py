@@ -6,7 +6,6 @@ with numpy from NUMPY_FROM documents).
 """
 from __future__ import annotations
 
-import json
 import os
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
@@ -18,8 +17,9 @@ from generator.build.cache import PageManifest
 from generator.core.cachefiles import CACHE_DIR, code_fingerprint, read_cached, same_stat, write_cached
 from generator.source.model import Document, Site
 from generator.build.searchformat import (
-    BATCH, CHUNK, FACETS, Facets, INDEX, NUMPY_FROM, OFFLINE, PATCH_LIMIT, Record, Texts, all_files,
-    chunk_json, chunk_path, decode_ids, encode_ids, index_json, join_shard, offline_js, parse_shard, records, shard_count, shard_of, shard_path, site_fingerprint, tokens,
+    BATCH, CHUNK, FACETS, Facets, INDEX, NUMPY_FROM, PATCH_LIMIT, Record, Texts, all_files, binary_file, chunk_file,
+    chunk_path, decode_ids, encode_ids, index_file, parse_shard, read_binary, read_json, records, shard_count, shard_file,
+    shard_of, shard_path, site_fingerprint, tokens,
 )
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def write_index(site: Site, site_dir: Path, tx: Transaction, use_cache: bool = T
     state = {"fingerprint": fingerprint, "records": keys, "facets": facets.values}
     previous = read_cached(path, fingerprint) if path is not None else None
     bundle = None
-    if previous is not None and not site.config.index_links:
+    if previous is not None:
         bundle = _patch(previous, recs, keys, facets, site, site_fp, tx)
     if bundle is None:
         bundle = _build(recs, keys, facets, site, site_fp, tx)
@@ -91,24 +91,20 @@ def _build(recs: list[Record], keys: list[tuple[str, str]], facets: Facets, site
            tx: Transaction) -> Bundle:
     """The whole index, from every document."""
     written: set[str] = set()
-    texts: list[str] | None = [] if site.config.index_links else None
     shards = shard_count(len(recs))
     if len(recs) >= NUMPY_FROM:
         from generator.build import searchbuild  # numpy: imported only when an index is made anew, and not for a few documents
-        written |= searchbuild.build_index(recs, Texts(site), tx.put, texts, shards, BATCH)
+        written |= searchbuild.build_index(recs, Texts(site), tx.put, shards, BATCH)
     else:
-        for rel, data in small_index(recs, Texts(site), texts, shards):
+        for rel, data in small_index(recs, Texts(site), shards):
             _put(tx, rel, data, written)
-    _put(tx, FACETS, facets.rows(recs), written)
-    _put(tx, INDEX, index_json(keys, facets, site_fp), written)
-    if texts is not None:
-        _put(tx, OFFLINE, offline_js(recs, texts), written)
-    return Bundle(all_files(len(recs), texts is not None), written, "cold")
+    _put(tx, FACETS, binary_file(FACETS, facets.rows(recs)), written)
+    _put(tx, INDEX, index_file(keys, facets, site_fp), written)
+    return Bundle(all_files(len(recs)), written, "cold")
 
 
-def small_index(recs: list[Record], text_of: Callable[[Document], str], texts: list[str] | None,
-                shards: int) -> Iterator[tuple[str, bytes]]:
-    """(path, bytes) of every docs/N.json and shards/N.bin, in plain Python: for small sites, and
+def small_index(recs: list[Record], text_of: Callable[[Document], str], shards: int) -> Iterator[tuple[str, bytes]]:
+    """(path, bytes) of every docs/N.js and shards/N.js, in plain Python: for small sites, and
     the reference that searchbuild.build_index() is tested against."""
     body: dict[str, list[int]] = {}
     title: dict[str, list[int]] = {}
@@ -116,19 +112,17 @@ def small_index(recs: list[Record], text_of: Callable[[Document], str], texts: l
     for i, r in enumerate(recs):
         text = text_of(r.doc)
         rows.append([r.url, r.title, r.date, text])
-        if texts is not None:
-            texts.append(text)
         for token in tokens(f"{r.title} {text}"):
             body.setdefault(token, []).append(i)
         for token in tokens(r.title):
             title.setdefault(token, []).append(i)
     for c in range(0, len(rows), CHUNK):
-        yield chunk_path(c // CHUNK), chunk_json(rows[c:c + CHUNK])
+        yield chunk_path(c // CHUNK), chunk_file(c // CHUNK, rows[c:c + CHUNK])
     entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(shards)]
     for token, ids in body.items():
         entries[shard_of(token, shards)][token] = (encode_ids(ids), encode_ids(title.get(token, [])))
     for number, found in enumerate(entries):
-        yield shard_path(number), join_shard(found)
+        yield shard_path(number), shard_file(number, found)
 
 
 def _unchanged(out_dir: Path, stats: dict[str, tuple[int, int]]) -> bool:
@@ -146,7 +140,7 @@ def _patch(previous: dict[str, Any], recs: list[Record], keys: list[tuple[str, s
     changed = [i for i, (was, now) in enumerate(zip(old, keys)) if was != now]
     if len(changed) > PATCH_LIMIT or any(old[i][0] != keys[i][0] for i in changed):
         return None  # ids moved (a document added, removed, renamed or re-dated), or too much to patch
-    files = all_files(len(recs), False)
+    files = all_files(len(recs))
     stats = previous.get("files")
     if not isinstance(stats, dict) or set(stats) != files or not _unchanged(tx.out_dir, stats):
         return None  # OUT is not what the last build wrote
@@ -172,7 +166,7 @@ def _patched_files(changed: list[int], recs: list[Record], keys: list[tuple[str,
     for i in changed:
         rows = chunks.get(i // CHUNK)
         if rows is None:
-            rows = chunks[i // CHUNK] = json.loads((out_dir / chunk_path(i // CHUNK)).read_bytes())
+            rows = chunks[i // CHUNK] = read_json((out_dir / chunk_path(i // CHUNK)).read_bytes())
         _, old_title, _, old_text = rows[i % CHUNK]
         r = recs[i]
         new_text = text_of(r.doc)
@@ -183,7 +177,7 @@ def _patched_files(changed: list[int], recs: list[Record], keys: list[tuple[str,
                 edits.setdefault(shard_of(token, shards), {}).setdefault(token, []).append((i, which, add))
     out: dict[str, bytes] = {}
     for number, ops in edits.items():
-        entries = parse_shard((out_dir / shard_path(number)).read_bytes())
+        entries = parse_shard(read_binary((out_dir / shard_path(number)).read_bytes()))
         for token, changes in ops.items():
             lists = [decode_ids(part) for part in entries.get(token, (b"\x00", b"\x00"))]
             for i, which, add in changes:
@@ -197,13 +191,13 @@ def _patched_files(changed: list[int], recs: list[Record], keys: list[tuple[str,
                 entries[token] = (encode_ids(lists[0]), encode_ids(lists[1]))
             else:
                 entries.pop(token, None)
-        out[shard_path(number)] = join_shard(entries)
+        out[shard_path(number)] = shard_file(number, entries)
     for number, rows in chunks.items():
-        out[chunk_path(number)] = chunk_json(rows)
+        out[chunk_path(number)] = chunk_file(number, rows)
     width = sum(facets.widths)
-    facet_rows = bytearray((out_dir / FACETS).read_bytes())
+    facet_rows = bytearray(read_binary((out_dir / FACETS).read_bytes()))
     for i in changed:
         facet_rows[i * width:(i + 1) * width] = facets.row(recs[i])
-    out[FACETS] = bytes(facet_rows)
-    out[INDEX] = index_json(keys, facets, site_fp)
+    out[FACETS] = binary_file(FACETS, bytes(facet_rows))
+    out[INDEX] = index_file(keys, facets, site_fp)
     return out

@@ -41,7 +41,9 @@ class SiteConfig:
     per_page: int = 10
     author: str = ""
     feed_limit: int = 20
-    index_links: bool = False   # links end in index.html, so the site browses from a USB stick
+    # Links end in index.html, so the site browses from a folder or USB stick as well as from a
+    # server; `index_links: false` gives folder links (cases/x/) for a site only ever served.
+    index_links: bool = True
     # FILE.gz and/or FILE.br beside every text file, for servers that send them as they are
     # (nginx gzip_static / brotli_static): site.yaml `precompress: true` (gzip) or a list.
     precompress: tuple[str, ...] = ()
@@ -141,7 +143,7 @@ def load_config(site_dir: Path, problems: Problems) -> SiteConfig:
         per_page=per_page,
         author=r.get("author", str, default=""),
         feed_limit=max(1, r.get("feed_limit", int, example="20", default=base.feed_limit)),
-        index_links=r.get("index_links", bool, example="false", default=False),
+        index_links=r.get("index_links", bool, example="true", default=True),
         precompress=_precompress(r, problems),
         stages=_read_stages(data, r, problems, language),
     )

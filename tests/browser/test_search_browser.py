@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
@@ -24,7 +25,7 @@ def test_typing_bridge_finds_the_liangquan_case(open_page) -> None:  # type: ign
     page, watch = open_page("search/")
     type_query(page, "桥梁")
     first = page.locator("#search-results .search-result").first
-    expect(first.locator("a")).to_have_attribute("href", re.compile(r"/cases/liangquan-bridge/$"))
+    expect(first.locator("a")).to_have_attribute("href", re.compile(r"/cases/liangquan-bridge/index\.html$"))
     expect(first.locator("a")).to_have_text("南干渠上架起新桥，凉泉乡两村群众出行恢复畅通")
     expect(first.locator(".search-result-meta")).to_contain_text("凉泉乡")
     expect(first.locator(".search-result-meta .badge")).to_have_text("已办结")
@@ -37,20 +38,20 @@ def test_typing_bridge_finds_the_liangquan_case(open_page) -> None:  # type: ign
 def test_mama_ban_finds_the_yangzi_case_first(open_page) -> None:  # type: ignore[no-untyped-def]
     page, _ = open_page("search/")
     type_query(page, "妈妈班")
-    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/yangzi-mama-ban/$"))
+    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/yangzi-mama-ban/index\.html$"))
     expect(page.locator("#search-results .search-result").first.locator(".search-result-meta")).to_contain_text("扬子街道")
 
 
 def test_compound_place_name_is_found(open_page) -> None:  # type: ignore[no-untyped-def]
     # A compound place name: two bigrams (南干, 干渠); the bridge case has both in its title, so it comes first.
     page, _ = open_page("search/?q=南干渠")
-    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/liangquan-bridge/$"))
+    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/liangquan-bridge/index\.html$"))
 
 
 def test_query_from_the_url_runs_on_load(open_page) -> None:  # type: ignore[no-untyped-def]
     page, watch = open_page("search/?q=%E6%A1%A5%E6%A2%81")
     expect(page.locator("#search-q")).to_have_value("桥梁")
-    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/liangquan-bridge/$"))
+    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/liangquan-bridge/index\.html$"))
     assert watch.errors == []
 
 
@@ -73,7 +74,7 @@ def test_filters_alone_list_matching_cases(open_page) -> None:  # type: ignore[n
     page, _ = open_page("search/?stage=resolved&topic=irrigation")
     expect(page.locator("#search-stage")).to_have_value("resolved")
     expect(page.locator(RESULT_LINKS)).to_have_count(1)
-    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/miaonan-canal/$"))
+    expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/miaonan-canal/index\.html$"))
 
 
 def test_search_works_under_a_base_path(open_page, serve_folder, example_out) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +82,7 @@ def test_search_works_under_a_base_path(open_page, serve_folder, example_out) ->
         base = root + example_out.name + "/"
         page, watch = open_page("search/?q=妈妈班", base=base)
         link = page.locator(RESULT_LINKS).first
-        expect(link).to_have_attribute("href", f"/{example_out.name}/cases/yangzi-mama-ban/")
+        expect(link).to_have_attribute("href", f"/{example_out.name}/cases/yangzi-mama-ban/index.html")
         link.click()
         expect(page.locator("h1")).to_contain_text("妈妈班")
         assert watch.foreign == [] and watch.errors == []
@@ -90,7 +91,7 @@ def test_search_works_under_a_base_path(open_page, serve_folder, example_out) ->
 def test_search_page_passes_axe_with_results_shown(open_page) -> None:  # type: ignore[no-untyped-def]
     for viewport in ("phone", "desktop"):
         page, _ = open_page("search/?q=支渠", viewport=viewport)
-        expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/miaonan-canal/$"))
+        expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", re.compile(r"/cases/miaonan-canal/index\.html$"))
         result = Axe().run(page, options=WCAG)
         assert result.violations_count == 0, result.generate_report()
 
@@ -101,28 +102,23 @@ def test_no_results_says_so(open_page) -> None:  # type: ignore[no-untyped-def]
     expect(page.locator("#search-results")).to_be_hidden()
 
 
-def test_search_from_local_files_with_index_links(open_page, serve_folder, site_copy, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    # A USB stick: no server, pages opened as file://, links ending in index.html.
-    from generator.cli import main
-    with open(site_copy / "site.yaml", "a", encoding="utf-8") as config:
-        config.write("index_links: true\n")
-    out = tmp_path / "usb"
-    assert main(["build", str(site_copy), "-o", str(out), "--jobs", "1"]) == 0
-    page, watch = open_page("search/index.html?q=妈妈班", base=out.as_uri() + "/")
-    link = page.locator(RESULT_LINKS).first
-    expect(link).to_have_attribute("href", f"{out.as_posix()}/cases/yangzi-mama-ban/index.html")
-    expect(page.locator("#search-results .search-excerpt mark").first).to_have_text("妈妈班")
-    page.click("#search-filters-box summary")
-    page.select_option("#search-township", "liangquan")
-    expect(page.locator("#search-status")).to_have_text(re.compile("没有找到相关结果"))
-    page.fill("#search-q", "南干渠")
-    expect(link).to_have_attribute("href", f"{out.as_posix()}/cases/liangquan-bridge/index.html")
-    link.click()
-    expect(page.locator("h1")).to_contain_text("南干渠")
+def results_of(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """The result list's links, site-relative, once the status has announced the count."""
+    expect(page.locator("#search-status")).to_have_text(re.compile("结果|没有找到"))
+    root = page.evaluate("new URL('../', location.href).pathname")
+    return [href[len(root):] for href in page.locator(RESULT_LINKS).evaluate_all("links => links.map(a => a.getAttribute('href'))")]
+
+
+@pytest.mark.parametrize("query", ["妈妈班", "委员", "南干渠", "协商 乡", "town=liangquan"])
+def test_from_local_files_search_gives_the_served_results_in_the_same_order(open_page, example_out, query) -> None:  # type: ignore[no-untyped-def]
+    # A USB stick: no server, pages opened as file://, built with no setting.
+    path = "search/index.html?" + ("township=liangquan" if query.startswith("town=") else f"q={query}")
+    served, _ = open_page(path)
+    online = results_of(served)
+    local, watch = open_page(path, base=example_out.as_uri() + "/")
+    assert results_of(local) == online and online, query
+    assert local.locator(".search-excerpt").all_inner_texts() == served.locator(".search-excerpt").all_inner_texts()
     assert watch.foreign == [] and watch.errors == []
-    with serve_folder(out) as root:  # the same build on a web server searches with the index
-        page, _ = open_page("search/index.html?q=妈妈班", base=root)
-        expect(page.locator(RESULT_LINKS).first).to_have_attribute("href", "/cases/yangzi-mama-ban/index.html")
 
 
 def test_the_engine_cuts_and_hashes_queries_like_the_build(open_page) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +127,12 @@ def test_the_engine_cuts_and_hashes_queries_like_the_build(open_page) -> None:  
                "x" * 50, "妈妈班（弹性）…", ""]
     page, _ = open_page("search/")
     got = page.evaluate("""async (samples) => {
-        const engine = await import(new URL("../assets/search-engine.js", location.href).href);
+        const engine = window.bulletinSearch || await new Promise(resolve => {
+            const script = document.createElement("script");
+            script.src = "../assets/search-engine.js";
+            script.onload = () => resolve(window.bulletinSearch);
+            document.head.appendChild(script);
+        });
         return samples.map(s => engine.queryTokens(s).map(t => [t, engine.shardOf(t, 256), engine.shardOf(t, 1)]));
     }""", samples)
     for sample, pieces in zip(samples, got):
@@ -142,7 +143,12 @@ def test_the_engine_cuts_and_hashes_queries_like_the_build(open_page) -> None:  
 def test_excerpt_marks_hits_in_the_text_as_written(open_page) -> None:  # type: ignore[no-untyped-def]
     page, _ = open_page("search/")
     got = page.evaluate("""async () => {
-        const engine = await import(new URL("../assets/search-engine.js", location.href).href);
+        const engine = window.bulletinSearch || await new Promise(resolve => {
+            const script = document.createElement("script");
+            script.src = "../assets/search-engine.js";
+            script.onload = () => resolve(window.bulletinSearch);
+            document.head.appendChild(script);
+        });
         return [engine.excerpt("Ｂｒｉｄｇｅ与<桥梁>", "bridge 桥梁"), engine.excerpt("甲".repeat(200) + "南干渠", "南干渠"),
                 engine.excerpt("南干 渠", "南干渠")];
     }""")

@@ -1,5 +1,5 @@
-"""The same site with other settings: an English interface (`language: en`), and links that
-end in index.html (`index_links: true`) so the built folder browses from a USB stick (file://)."""
+"""The example site as a folder (file://, a USB stick), and with other settings: an English
+interface (`language: en`), and folder links for a site only ever served (`index_links: false`)."""
 from __future__ import annotations
 
 import re
@@ -40,8 +40,8 @@ def english_url(tmp_path_factory, serve_folder):
 
 
 @pytest.fixture(scope="module")
-def folder_site(tmp_path_factory) -> Path:
-    return build_variant(tmp_path_factory.mktemp("folder"), "index_links", "true")
+def server_only_site(tmp_path_factory) -> Path:
+    return build_variant(tmp_path_factory.mktemp("server"), "index_links", "false")
 
 
 @pytest.mark.parametrize("path", ["", "cases/liangquan-bridge/", "townships/", "stats/", "404.html"])
@@ -64,34 +64,68 @@ def test_english_interface(open_page, english_url, path):
     assert not watch.errors and not watch.foreign
 
 
-def test_index_links_point_at_files(folder_site):
-    """With index_links every internal link names a file, never a bare folder."""
-    checked = 0
-    for html in folder_site.rglob("*.html"):
-        rel = html.relative_to(folder_site).as_posix()
-        if rel in ("404.html", "search/index.html") or rel.startswith("search/pagefind/"):
-            continue   # 404 uses root links (any depth); search needs a server anyway
-        for ref in HREF.findall(html.read_text("utf-8")):
-            if re.match(r"^[a-z]+:|^#", ref):
-                continue
-            path = ref.split("#")[0].split("?")[0]
-            assert path and not path.endswith("/"), f"{rel}: link {ref!r} names a folder"
-            target = (html.parent / path).resolve()
-            if target.relative_to(folder_site.resolve()).as_posix() != "search/index.html":  # made by the search step
-                assert target.is_file(), f"{rel}: link {ref!r} leads nowhere"
-            checked += 1
-    assert checked > 500
+def internal_links(out: Path) -> list[tuple[str, str]]:
+    """(page, link) for every link, script and form of every page that leads inside the site."""
+    found = []
+    for html in out.rglob("*.html"):
+        rel = html.relative_to(out).as_posix()
+        if rel != "404.html":   # 404 uses root links, as it is served at any depth
+            found += [(rel, ref) for ref in HREF.findall(html.read_text("utf-8")) if not re.match(r"^[a-z]+:|^#", ref)]
+    return found
 
 
-def test_folder_site_browses_from_file_urls(open_page, folder_site):
-    page, watch = open_page("index.html", "phone", base=folder_site.as_uri() + "/")
+def test_with_no_setting_every_internal_link_names_a_file(example_out):
+    """A folder opened from a USB stick shows a listing for a link that names a folder."""
+    links = internal_links(example_out)
+    for rel, ref in links:
+        path = ref.split("#")[0].split("?")[0]
+        assert path and not path.endswith("/"), f"{rel}: link {ref!r} names a folder"
+        assert ((example_out / rel).parent / path).resolve().is_file(), f"{rel}: link {ref!r} leads nowhere"
+    assert len(links) > 1000
+
+
+def test_with_index_links_false_pages_link_folders(server_only_site):
+    links = internal_links(server_only_site)
+    assert not any(ref.split("#")[0].endswith("index.html") for _, ref in links)
+    assert sum(ref.split("#")[0].endswith("/") for _, ref in links) > 500
+    assert "address.js" not in (server_only_site / "index.html").read_text("utf-8")
+
+
+def test_from_local_files_a_resident_clicks_home_township_case_search_result(open_page, example_out):
+    page, watch = open_page("index.html", "phone", base=example_out.as_uri() + "/")
     assert page.eval_on_selector(".site-header", "e => getComputedStyle(e).backgroundColor") == "rgb(23, 69, 122)"
     page.locator(".chips a", has_text="凉泉乡").click()
     expect(page).to_have_url(re.compile(r"^file://.*/townships/liangquan/index\.html$"))
     expect(page.locator("h1")).to_have_text("凉泉乡")
     page.locator(".cards .card-title a").first.click()
-    expect(page).to_have_url(re.compile(r"^file://.*/cases/[a-z0-9-]+/index\.html$"))
+    expect(page).to_have_url(re.compile(r"^file://.*/cases/liangquan-bridge/index\.html$"))
     assert page.eval_on_selector(".site-header", "e => getComputedStyle(e).backgroundColor") == "rgb(23, 69, 122)"
-    page.locator(".site-nav a", has_text="数据").click()
-    expect(page.locator("h1")).to_have_text("数据统计")
+    page.locator(".site-nav a", has_text="搜索").click()
+    expect(page).to_have_url(re.compile(r"^file://.*/search/index\.html$"))
+    page.fill("#search-q", "妈妈班")
+    page.press("#search-q", "Enter")
+    expect(page.locator("#search-status")).to_have_text(re.compile("找到 4 条"))
+    page.locator("#search-results .search-result-title a").first.click()
+    expect(page).to_have_url(re.compile(r"^file://.*/cases/yangzi-mama-ban/index\.html$"))
+    expect(page.locator("h1")).to_contain_text("妈妈班")
+    page.go_back()
+    expect(page.locator("#search-q")).to_have_value("妈妈班")   # the query lives in the URL
+    assert not watch.foreign and not watch.errors
+
+
+def test_on_a_server_the_address_bar_shows_the_clean_address(open_page):
+    page, watch = open_page("index.html", "phone")
+    expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
+    page.locator(".chips a", has_text="凉泉乡").click()
+    expect(page).to_have_url(re.compile(r"^http://[^/]+/townships/liangquan/$"))
+    assert page.locator("link[rel=canonical]").get_attribute("href").endswith("/townships/liangquan/")
+    page.reload()   # the clean address is served too
+    expect(page.locator("h1")).to_have_text("凉泉乡")
+    page.locator(".cards .card-title a").first.click()
+    expect(page).to_have_url(re.compile(r"^http://[^/]+/cases/liangquan-bridge/$"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"^http://[^/]+/townships/liangquan/$"))
+    page.goto(page.url.replace("/townships/liangquan/", "/search/index.html?q=桥梁#main"))
+    expect(page).to_have_url(re.compile(r"^http://[^/]+/search/\?q=.+#main$"))
+    expect(page.locator("#search-status")).to_have_text(re.compile("找到 1 条"))
     assert not watch.foreign and not watch.errors

@@ -1,17 +1,23 @@
 /* The search engine of /search/: reads the static index that `bulletin build` writes in search/.
-   An ES module with no dependencies, loaded by search.js; it offers the part of Pagefind's API
-   that search.js uses: options(), init(), search(term, {filters}) → {results, filters}, where
-   each result's data() gives {url, meta: {title, date}, filters, excerpt} and the excerpt is
-   HTML with <mark> around the hits.
+   A plain script with no dependencies, loaded by search.js; it sets window.bulletinSearch to the
+   part of Pagefind's API that search.js uses: options(), init(), search(term, {filters}) →
+   {results, filters}, where each result's data() gives {url, meta: {title, date}, filters,
+   excerpt} and the excerpt is HTML with <mark> around the hits.
 
-   The index (see generator/outputs/searchindex.py): index.json (sizes, filter values, stamp),
-   facets.bin (one row per document), shards/N.bin (postings: token → document ids, and ids of
-   documents whose title holds it), docs/N.json (url, title, date, text of a few documents).
+   The index (see generator/build/searchformat.py) is a set of scripts, each one call of
+   bulletinSearchData(name, payload): index.js (sizes, filter values, stamp), facets.js (one row
+   per document), shards/N.js (postings: token → document ids, and ids of documents whose title
+   holds it), docs/N.js (url, title, date, text of a few documents). Binary payloads are base64.
+   Scripts load from a server and from file:// (a folder, a USB stick) alike, where fetch() and
+   modules are refused, so the same files give the same results in the same order both ways.
+
    Documents are numbered newest first. A query is cut like the documents: NFKC, lower case,
    pairs of neighbouring CJK characters (the character alone for a one-character run), and
    words of letters and digits; a document matches when it holds every piece. Documents whose
    title holds more pieces come first, then the newest. Only the shards of the query's pieces
    and the texts of the results shown are downloaded. */
+(function () {
+"use strict";
 
 const CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3134f}";
 const CJK_RUN = new RegExp("[" + CJK + "]+", "gu");
@@ -20,35 +26,63 @@ const WORD_MAX = 40;
 const EXCERPT = 90;   // characters around the first hit
 const FACETS = ["township", "stage", "topic"];
 
-let bundle = new URL("../search/", import.meta.url).href;
+let bundle = new URL("../search/", document.currentScript ? document.currentScript.src : location.href).href;
 let baseUrl = "/";
 let loaded = null;
+const files = new Map();     // name → promise of its payload, while its script loads
+const waiting = new Map();   // name → resolve, until its script has called bulletinSearchData
 const shards = new Map();
 const chunks = new Map();
 
-export function options(settings) {
+function options(settings) {
   if (settings && settings.bundlePath) { bundle = new URL(settings.bundlePath, location.href).href; }
   if (settings && settings.baseUrl) { baseUrl = settings.baseUrl; }
   return Promise.resolve();
 }
 
-export function init() {
+function init() {
   return load().then(function () {});
 }
 
-function fetchOk(path, init) {
-  return fetch(bundle + path, init).then(function (response) {
-    if (!response.ok) { throw new Error(path + ": " + response.status); }
-    return response;
-  });
+window.bulletinSearchData = function (name, payload) {
+  const resolve = waiting.get(name);
+  if (resolve) { waiting.delete(name); resolve(payload); }
+};
+
+/* One file of the index, by name ("shards/3"): its script is added to the page and calls
+   bulletinSearchData. `version` goes in the URL, so a browser never mixes two builds' files. */
+function file(name, version) {
+  if (!files.has(name)) {
+    const promise = new Promise(function (resolve, reject) {
+      const script = document.createElement("script");
+      waiting.set(name, resolve);
+      script.onload = script.onerror = function () {
+        script.remove();
+        if (waiting.get(name) === resolve) { waiting.delete(name); reject(new Error(name + ": not loaded")); }
+      };
+      script.src = bundle + name + ".js?v=" + encodeURIComponent(version);
+      document.head.appendChild(script);
+    });
+    const forget = function () { files.delete(name); };  // shard() and chunk() keep what they need
+    promise.then(forget, forget);
+    files.set(name, promise);
+  }
+  return files.get(name);
 }
 
-// index.json is checked with the server each time; the other files carry its stamp in their URL.
+function bytesOf(base64) {
+  const raw = atob(base64);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+  return bytes;
+}
+
+// index.js is asked for anew on each page load; the other files carry its stamp in their URL.
 function load() {
   if (!loaded) {
-    loaded = fetchOk("index.json", { cache: "no-cache" }).then(function (r) { return r.json(); }).then(function (meta) {
-      return fetchOk("facets.bin?v=" + meta.stamp).then(function (r) { return r.arrayBuffer(); }).then(function (buffer) {
-        meta.rows = new Uint8Array(buffer);
+    loaded = file("index", Date.now().toString(36)).then(function (meta) {
+      return file("facets", meta.stamp).then(function (facets) {
+        meta.rows = bytesOf(facets);
         meta.width = meta.widths[0] + meta.widths[1] + meta.widths[2];
         return meta;
       });
@@ -58,12 +92,12 @@ function load() {
   return loaded;
 }
 
-export function normalize(text) {
+function normalize(text) {
   return text.normalize("NFKC").toLowerCase();
 }
 
-/* The pieces a query must match, as generator/outputs/searchindex.py query_tokens(). */
-export function queryTokens(query) {
+/* The pieces a query must match, as generator/build/searchformat.py query_tokens(). */
+function queryTokens(query) {
   const text = normalize(query);
   const found = new Set();
   for (const match of text.matchAll(CJK_RUN)) {
@@ -75,8 +109,8 @@ export function queryTokens(query) {
   return Array.from(found);
 }
 
-/* FNV-1a over the code points, then murmur3's finaliser: searchindex.shard_of(). */
-export function shardOf(token, count) {
+/* FNV-1a over the code points, then murmur3's finaliser: searchformat.shard_of(). */
+function shardOf(token, count) {
   let h = 0x811c9dc5;
   for (const ch of token) { h = Math.imul(h ^ ch.codePointAt(0), 0x01000193) >>> 0; }
   h ^= h >>> 16;
@@ -133,9 +167,9 @@ function decodeIds(bytes, at) {
 
 function shard(meta, number) {
   if (!shards.has(number)) {
-    const promise = fetchOk("shards/" + number + ".bin?v=" + meta.stamp).then(function (r) { return r.arrayBuffer(); })
-      .then(function (buffer) {
-        const bytes = new Uint8Array(buffer);
+    const promise = file("shards/" + number, meta.stamp)
+      .then(function (base64) {
+        const bytes = bytesOf(base64);
         const decoder = new TextDecoder();
         const tokens = new Map();
         const read = reader(bytes, 0);
@@ -203,7 +237,7 @@ function passes(values, filters, except) {
 
 function chunk(meta, number) {
   if (!chunks.has(number)) {
-    const promise = fetchOk("docs/" + number + ".json?v=" + meta.stamp).then(function (r) { return r.json(); });
+    const promise = file("docs/" + number, meta.stamp);
     promise.catch(function () { chunks.delete(number); });
     chunks.set(number, promise);
   }
@@ -216,7 +250,7 @@ function escapeHtml(text) {
 
 /* The text around the first hit, as HTML with <mark> around every piece of the query.
    Hits are found in the normalised text and mapped back to the text as written. */
-export function excerpt(text, query) {
+function excerpt(text, query) {
   let folded = "";
   const origin = [];   // folded position → [start, end) in text
   for (let i = 0; i < text.length;) {
@@ -276,7 +310,7 @@ function result(meta, id, score, query) {
 /* Documents holding every piece of `term` (every document when term is null), that have every
    filter value asked for; and, per filter, the counts of each value among the documents that
    pass the other filters. */
-export function search(term, settings) {
+function search(term, settings) {
   const filters = (settings && settings.filters) || {};
   return load().then(function (meta) {
     const tokens = term === null || term === undefined ? null : queryTokens(term);
@@ -315,3 +349,7 @@ export function search(term, settings) {
     };
   });
 }
+
+window.bulletinSearch = { options: options, init: init, search: search, normalize: normalize,
+                          queryTokens: queryTokens, shardOf: shardOf, excerpt: excerpt };
+})();

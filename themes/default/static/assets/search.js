@@ -12,7 +12,7 @@
   var more = document.getElementById("search-more");
   var clear = document.getElementById("search-clear");
   var selects = Array.prototype.slice.call(form.querySelectorAll("select[data-filter]"));
-  // Folder URLs; with `index_links: true` the site's links end in index.html.
+  // Folder URLs (the site's links end in index.html unless `index_links: false`).
   var root = new URL("./", new URL(form.getAttribute("data-root"), location.href));
   var bundle = new URL("./", new URL(form.getAttribute("data-bundle"), location.href)).href;
   var PAGE = 10;
@@ -51,84 +51,18 @@
     return node;
   }
 
-  // Opened as local files (file://, a USB stick), browsers refuse the module and index downloads search needs;
-  // a site built with `index_links: true` also ships search/offline.js, every page's text in one script,
-  // searched here by plain substring match (exact for Chinese), with the same result shape as the engine.
-  function offlineEngine() {
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
-      script.src = form.getAttribute("data-offline");
-      script.onload = function () { resolve(offlineSearch(window.bulletinOffline || [])); };
-      script.onerror = reject;
-      document.head.appendChild(script);
-    });
-  }
-
-  function offlineSearch(records) {
-    function escapeHtml(text) {
-      return text.replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
-    }
-    function marked(text, terms) {
-      var lower = text.toLowerCase();
-      var at = Math.max(0, lower.indexOf(terms[0]) - 30);
-      var piece = text.slice(at, at + 90);
-      var html = escapeHtml(piece);
-      terms.forEach(function (term) {
-        var escaped = escapeHtml(term).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-        html = html.replace(new RegExp(escaped, "gi"), function (hit) { return "<mark>" + hit + "</mark>"; });
-      });
-      return (at > 0 ? "…" : "") + html + (at + 90 < text.length ? "…" : "");
-    }
-    function passes(record, filters) {
-      return Object.keys(filters).every(function (key) {
-        return (record.filters[key] || []).indexOf(filters[key][0]) >= 0;
-      });
-    }
-    return {
-      search: function (query, options) {
-        var terms = (query || "").replace(/"/g, "").toLowerCase().split(/\s+/).filter(Boolean);
-        var filters = (options && options.filters) || {};
-        var hits = [];
-        records.forEach(function (record, id) {
-          var title = record.title.toLowerCase();
-          var text = record.text.toLowerCase();
-          if (!terms.every(function (t) { return text.indexOf(t) >= 0 || title.indexOf(t) >= 0; })) { return; }
-          var score = terms.reduce(function (sum, t) {
-            return sum + (title.indexOf(t) >= 0 ? 10 : 0) + Math.min(5, text.split(t).length - 1);
-          }, 0);
-          hits.push({ id: id, score: score, record: record });
-        });
-        var counts = {};
-        hits.forEach(function (hit) {
-          Object.keys(hit.record.filters).forEach(function (key) {
-            counts[key] = counts[key] || {};
-            hit.record.filters[key].forEach(function (value) {
-              var other = {};
-              Object.keys(filters).forEach(function (k) { if (k !== key) { other[k] = filters[k]; } });
-              if (passes(hit.record, other)) { counts[key][value] = (counts[key][value] || 0) + 1; }
-            });
-          });
-        });
-        hits = hits.filter(function (hit) { return passes(hit.record, filters); });
-        hits.sort(function (a, b) { return b.score - a.score || (a.record.url < b.record.url ? -1 : 1); });
-        return Promise.resolve({ filters: counts, results: hits.map(function (hit) {
-          return { id: hit.id, data: function () {
-            return Promise.resolve({ url: root.pathname + hit.record.url, filters: hit.record.filters,
-              meta: { title: hit.record.title, date: hit.record.date },
-              excerpt: terms.length ? marked(hit.record.text, terms) : escapeHtml(hit.record.text.slice(0, 90)) });
-          } };
-        }) });
-      }
-    };
-  }
-
+  // The engine is a plain script (not a module) and reads the index through <script> elements,
+  // so search works from a server and from local files (file://, a USB stick) alike.
   function load() {
-    if (!engine && location.protocol === "file:" && form.getAttribute("data-offline")) {
-      engine = offlineEngine();
-      engine.catch(function () { engine = null; });
-    }
     if (!engine) {
-      engine = import(new URL(form.getAttribute("data-engine"), location.href).href).then(function (index) {
+      engine = new Promise(function (resolve, reject) {
+        if (window.bulletinSearch) { resolve(window.bulletinSearch); return; }
+        var script = document.createElement("script");
+        script.src = new URL(form.getAttribute("data-engine"), location.href).href;
+        script.onload = function () { window.bulletinSearch ? resolve(window.bulletinSearch) : reject(new Error("no engine")); };
+        script.onerror = reject;
+        document.head.appendChild(script);
+      }).then(function (index) {
         return index.options({ bundlePath: bundle, baseUrl: root.pathname })
           .then(function () { return index.init(); })
           .then(function () { return index; });
@@ -274,7 +208,7 @@
     }).catch(function () {
       if (mine !== generation) { return; }
       reset();
-      status.textContent = location.protocol === "file:" ? strings.file : strings.failed;
+      status.textContent = strings.failed;
     });
   }
 
