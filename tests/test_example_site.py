@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -319,6 +320,37 @@ def test_feed_and_sitemap_urls_are_built_files(example_out: Path) -> None:
         assert href.startswith(BASE_URL), href
         rel = resolve("index.html", "/" + href[len(BASE_URL):])
         assert rel is not None and (example_out / rel).is_file(), href
+
+
+def test_subscribe_and_site_map_pages_lead_people_to_every_feed_and_section(example_out: Path) -> None:
+    """The footer's 订阅 and 网站地图 are pages: a feed or sitemap.xml opened from a USB stick shows nothing."""
+    home = page(example_out, "index.html")
+    assert {"subscribe/index.html", "sitemap/index.html"} <= set(targets(home, "index.html"))
+    assert "feed.xml" not in targets(home.first("footer"), "index.html")
+    # every feed but a township's per-stage ones, which its own page offers
+    feeds = {rel for p in example_out.rglob("feed.xml")
+             if not re.fullmatch(r"townships/[^/]+/stages/[^/]+/feed\.xml", rel := p.relative_to(example_out).as_posix())}
+    subscribe = page(example_out, "subscribe/index.html")
+    listed = {t for t in targets(subscribe, "subscribe/index.html") if t.endswith("feed.xml")}
+    assert listed == feeds and len(listed) > 20     # the site, each stage, township and topic
+    assert all((example_out / t).is_file() for t in listed)
+    text = main_text(subscribe)
+    assert f"{BASE_URL}townships/liangquan/feed.xml" in text and "添加订阅" in text
+    site_map = page(example_out, "sitemap/index.html")
+    linked = set(targets(site_map, "sitemap/index.html"))
+    townships = {p.parent.relative_to(example_out).as_posix() + "/index.html" for p in (example_out / "townships").glob("*/feed.xml")}
+    assert townships <= linked and {"about/index.html", "how-to-raise/index.html", "stats/index.html",
+                                    "subscribe/index.html", "sitemap.xml"} <= linked
+    locs = (example_out / "sitemap.xml").read_text("utf-8")
+    assert f"<loc>{BASE_URL}subscribe/</loc>" in locs and f"<loc>{BASE_URL}sitemap/</loc>" in locs
+
+
+@pytest.mark.parametrize("slug", ["subscribe", "sitemap"])
+def test_a_page_may_not_take_the_address_of_the_subscribe_page_or_site_map(tmp_path: Path, slug: str,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {"content/pages/x.md": f"---\ntitle: 页面\nslug: {slug}\n---\n正文\n"})
+    code, _, err = run(["build", str(site)], capsys)
+    assert code == 1 and "content/pages/x.md:3:" in err and slug in err
 
 
 # -- small inline sites for what the example does not show -------------------------------------

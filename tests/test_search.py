@@ -2,7 +2,6 @@
 the way assets/search-engine.js reads it; incremental patches equal clean builds byte for byte."""
 from __future__ import annotations
 
-import json
 import random
 import shutil
 from pathlib import Path

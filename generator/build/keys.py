@@ -140,8 +140,8 @@ class Keys:
             # Its filters offer the townships and topics that have cases.
             parts += sorted(slug for slug, slugs in index.by_township.items() if slugs) + ["|"]
             parts += sorted(slug for slug, slugs in index.by_topic.items() if slugs)
-        elif kind in ("404", "robots", "schema", "data_readme", "places", "moved", "xsl"):
-            pass  # the global key covers them (places.json and old addresses: the place tree)
+        elif kind in ("404", "robots", "schema", "data_readme", "places", "moved", "xsl", "subscribe", "site_map"):
+            pass  # the global key covers them (places.json, old addresses, the feed list and site map: the place tree)
         else:  # home, townships, topics, stages, stats, overdue, sitemap, json, csv and anything new
             parts.append(self.all_cards)
         return _h(parts)

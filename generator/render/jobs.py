@@ -24,7 +24,7 @@ def plan(site: Site, index: Index) -> list[Job]:
         return range(1, max(1, math.ceil(n / per)) + 1)
     jobs: list[Job] = [("home",), ("404",), ("townships",), ("topics",), ("stages",), ("stats",), ("sitemap",),
                        ("robots",), ("json",), ("csv",), ("places",), ("feed", "site", ""), ("search",),
-                       ("xsl", "feed"), ("xsl", "sitemap")]
+                       ("xsl", "feed"), ("xsl", "sitemap"), ("subscribe",), ("site_map",)]
     jobs += [("case", c.slug) for c in site.cases]
     for t in site.places.townships():
         n = len(index.by_township.get(t.slug, ()))

@@ -318,6 +318,12 @@ class Renderer:
     def _ctx_stages(self) -> tuple[str, str, dict[str, Any]]:
         return "stages/", "stages.html", {}
 
+    def _ctx_subscribe(self) -> tuple[str, str, dict[str, Any]]:   # every feed, for people
+        return "subscribe/", "subscribe.html", {"tree": self._township_tree(), "topic_list": self._topic_list()}
+
+    def _ctx_site_map(self) -> tuple[str, str, dict[str, Any]]:    # every section, for people
+        return "sitemap/", "site_map.html", {"tree": self._township_tree(), "topic_list": self._topic_list()}
+
     # -- the closed loop: overdue cases, figures, open data documentation --------------
     def _ctx_overdue(self, page: str) -> tuple[str, str, dict[str, Any]]:
         context = self._listing(self.tracker.overdue(), int(page), lambda n: urls.stage("overdue", n))

@@ -17,7 +17,8 @@ _PAGE_JOBS: dict[str, Callable[..., str]] = {"home": lambda: "", "townships": la
               "township_stage": lambda s, k, p: urls.township_stage(s, k, int(p)), "topic": lambda s, p: urls.topic(s, int(p)),
               "stage": lambda k, p: urls.stage(k, int(p)), "reports": lambda p: urls.reports(int(p)),
               "stats": lambda: "stats/", "search": lambda: "search/",
-              "overdue": lambda p: urls.stage("overdue", int(p)), "data_readme": lambda: "data/"}
+              "overdue": lambda p: urls.stage("overdue", int(p)), "data_readme": lambda: "data/",
+              "subscribe": lambda: "subscribe/", "site_map": lambda: "sitemap/"}
 
 
 def sitemap_xml(site: Site, jobs: list[Job]) -> str:

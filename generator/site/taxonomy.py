@@ -16,7 +16,8 @@ from generator.source.model import Case, Document, Page, Report, Site
 
 # Top-level names the generator owns; a plain page may not take them.
 RESERVED = {"cases", "townships", "topics", "stages", "reports", "stats", "search", "data", "assets",
-            "feed.xml", "sitemap.xml", "robots.txt", "404.html", "index.html", "pagefind", "page"}
+            "feed.xml", "sitemap.xml", "robots.txt", "404.html", "index.html", "pagefind", "page", "subscribe", "sitemap",
+            "feed.xsl", "sitemap.xsl"}
 
 
 def check_collisions(cases: list[Case], reports: list[Report], pages: list[Page], problems: Problems) -> None:

@@ -25,6 +25,8 @@ PAGES = {
     "reports": "reports/",
     "stats": "stats/",
     "page": "about/",
+    "subscribe": "subscribe/",
+    "site map": "sitemap/",
     "404": "404.html",
 }
 
