@@ -23,6 +23,8 @@ SHOTS = {
     "stage": "stages/resolved/",
     "report": "reports/county-consultation-roundup/",
     "stats": "stats/",
+    "search": "search/?q=妈妈班",
+    "subscribe": "subscribe/",
     "404": "404.html",
 }
 WIDTH = {"phone": 375, "desktop": 1280}
@@ -41,6 +43,8 @@ def test_screenshots(open_page, viewport):
     target.mkdir(parents=True, exist_ok=True)
     for name, path in SHOTS.items():
         page, watch = open_page(path, viewport)
+        if name == "search":   # results arrive after the page has loaded
+            page.wait_for_selector("#search-results .search-result")
         shot = target / f"{name}-{WIDTH[viewport]}.png"
         page.screenshot(path=str(shot), full_page=True, animations="disabled")
         width, height = png_size(shot)
