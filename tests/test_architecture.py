@@ -119,6 +119,22 @@ def test_no_import_circles() -> None:
     assert _cycles(graph()) == []
 
 
+def test_no_module_is_over_400_lines() -> None:
+    """Small modules with one job each (docs/architecture.md gives each one's lines)."""
+    long = {name: n for name, path in modules().items() if (n := len(path.read_text("utf-8").splitlines())) > 400}
+    assert long == {}
+
+
+def test_the_architecture_page_gives_each_module_its_lines() -> None:
+    page = (REPO / "docs" / "architecture.md").read_text("utf-8")
+    for name, path in modules().items():
+        parts = name.split(".")
+        if len(parts) == 3 and parts[-1] != "__init__" and path.name != "__init__.py":
+            lines = len(path.read_text("utf-8").splitlines())
+            assert f"| {path.name} | {lines} |" in page or f"{path.name} ({lines}," in page, \
+                f"docs/architecture.md: {parts[1]}/{path.name} has {lines} lines"
+
+
 def test_the_checks_can_fail() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert layer_of("generator.core.errors") < layer_of("generator.build.pipeline") < layer_of("generator.cli")

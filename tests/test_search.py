@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.build import searchbuild
+from generator.build import searchfiles as sfiles
 from generator.build import searchformat as sf
 from generator.build import searchindex as si
 
@@ -19,7 +20,7 @@ CJK = "南干渠桥梁妈妈班卫生室支渠弹性工作凉泉乡庙南社区�
 
 
 def meta(out: Path) -> dict:
-    return sf.read_json((out / sf.INDEX).read_bytes())
+    return sfiles.read_json((out / sfiles.INDEX).read_bytes())
 
 
 def documents(out: Path) -> list[list[str]]:
@@ -27,14 +28,14 @@ def documents(out: Path) -> list[list[str]]:
     info = meta(out)
     rows: list[list[str]] = []
     for number in range((info["documents"] + info["chunk"] - 1) // info["chunk"]):
-        rows += sf.read_json((out / sf.chunk_path(number)).read_bytes())
+        rows += sfiles.read_json((out / sfiles.chunk_path(number)).read_bytes())
     return rows
 
 
 def facets(out: Path, doc_id: int) -> dict[str, list[str]]:
     info = meta(out)
     wt, ws, wp = info["widths"]
-    row = sf.read_binary((out / sf.FACETS).read_bytes())[doc_id * (wt + ws + wp):(doc_id + 1) * (wt + ws + wp)]
+    row = sfiles.read_binary((out / sfiles.FACETS).read_bytes())[doc_id * (wt + ws + wp):(doc_id + 1) * (wt + ws + wp)]
     township, stage = int.from_bytes(row[:wt], "little"), int.from_bytes(row[wt:wt + ws], "little")
     bits = int.from_bytes(row[wt + ws:], "little")
     values = info["facets"]
@@ -48,7 +49,7 @@ def search(out: Path, query: str) -> list[str]:
     shards = meta(out)["shards"]
     lists = []
     for token in sf.query_tokens(query):
-        entries = sf.parse_shard(sf.read_binary((out / sf.shard_path(sf.shard_of(token, shards))).read_bytes()))
+        entries = sf.parse_shard(sfiles.read_binary((out / sfiles.shard_path(sf.shard_of(token, shards))).read_bytes()))
         if token not in entries:
             return []
         lists.append([sf.decode_ids(part) for part in entries[token]])
@@ -246,8 +247,8 @@ def test_warm_build_after_an_edit_equals_a_cold_build(
     new = next(row for row in documents(out) if row[0] == "cases/c017/index.html")
     touched = sf.tokens(f"{old[1]} {old[3]}") ^ sf.tokens(f"{new[1]} {new[3]}")
     assert {r for r in rewritten if r.startswith("search/shards/")} == {
-        sf.shard_path(sf.shard_of(t, meta(out)["shards"])) for t in touched}, "only the shards of changed tokens"
-    assert {r for r in rewritten if r.startswith("search/docs/")} == (set() if old == new else {sf.chunk_path(doc_id // sf.CHUNK)})
+        sfiles.shard_path(sf.shard_of(t, meta(out)["shards"])) for t in touched}, "only the shards of changed tokens"
+    assert {r for r in rewritten if r.startswith("search/docs/")} == (set() if old == new else {sfiles.chunk_path(doc_id // sf.CHUNK)})
     assert ("search/index.js" in rewritten) == (change != "nothing"), "the stamp changes with the content"
     assert ("search/facets.js" in rewritten) == (change in ("stage", "township"))
     assert meta(out)["shards"] == 4
@@ -281,7 +282,7 @@ def test_a_hand_edited_index_file_is_not_trusted(tmp_path: Path, capsys: pytest.
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
     good = tree_hash(out / "search")
-    shard = out / sf.shard_path(0)
+    shard = out / sfiles.shard_path(0)
     data = shard.read_bytes()
     shard.unlink()
     shard.write_bytes(data[:-1])
@@ -297,7 +298,7 @@ def test_a_damaged_index_file_with_the_same_size_and_time_falls_back_to_a_clean_
     assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
     set_field(site, "content/cases/c005.md", "title", "第五号光伏车棚")
     doc_id = next(i for i, row in enumerate(documents(out)) if row[0] == "cases/c005/index.html")
-    chunk = out / sf.chunk_path(doc_id // sf.CHUNK)
+    chunk = out / sfiles.chunk_path(doc_id // sf.CHUNK)
     seen = chunk.stat()
     chunk.unlink()  # a new file, not a write through the link the spare tree shares
     chunk.write_bytes(b"x" * seen.st_size)
@@ -312,19 +313,19 @@ def test_a_damaged_index_file_with_the_same_size_and_time_falls_back_to_a_clean_
 def test_every_index_file_is_a_script_of_one_call_naming_it(example_out: Path) -> None:
     # <script> elements load from file:// (a folder, a USB stick) where fetch() is refused.
     files = sorted(p for p in (example_out / "search").rglob("*.js"))
-    assert {p.relative_to(example_out).as_posix() for p in files} == sf.all_files(meta(example_out)["documents"])
+    assert {p.relative_to(example_out).as_posix() for p in files} == sfiles.all_files(meta(example_out)["documents"])
     for path in files:
         name = path.relative_to(example_out / "search").as_posix()[:-len(".js")]
         data = path.read_bytes()
         assert data.startswith(f'bulletinSearchData("{name}",'.encode()) and data.endswith(b");\n") and data.count(b"\n") == 1
         if name in ("index",) or name.startswith("docs/"):
-            assert isinstance(sf.read_json(data), (dict, list))
+            assert isinstance(sfiles.read_json(data), (dict, list))
         else:
-            sf.read_binary(data)  # base64, or ValueError
+            sfiles.read_binary(data)  # base64, or ValueError
     with pytest.raises(ValueError):
-        sf.read_binary(b'bulletinSearchData("facets",{"a":1});\n')
+        sfiles.read_binary(b'bulletinSearchData("facets",{"a":1});\n')
     with pytest.raises(ValueError):
-        sf.read_json(b'{"a": 1}')
+        sfiles.read_json(b'{"a": 1}')
 
 
 def test_index_links_false_gives_folder_urls_and_a_warm_switch_equals_a_clean_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -348,5 +349,5 @@ def test_a_site_with_no_documents_gets_an_empty_index(tmp_path: Path, capsys: py
     site = make_site(tmp_path / "site", {})
     out = tmp_path / "out"
     assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
-    assert meta(out)["documents"] == 0 and sf.read_binary((out / sf.shard_path(0)).read_bytes()) == b""
+    assert meta(out)["documents"] == 0 and sfiles.read_binary((out / sfiles.shard_path(0)).read_bytes()) == b""
     assert search(out, "桥梁") == []

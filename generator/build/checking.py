@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.build import searchformat
+from generator.build import searchfiles
 from generator.build.load import load_site
 from generator.build.renderpass import render_site
 from generator.core import links
@@ -26,7 +26,7 @@ def check(site_dir: Path, opts: BuildOptions, exceptions: list[str] | None = Non
     if exceptions is not None:
         exceptions.extend(privacy.exception_lines(site.cases + site.reports + site.pages, site.config.language))
     _, _, pages = render_site(site, theme, opts.jobs, None, None)
-    existing = {rel for rel, _ in pages} | set(theme.static_files()) | {searchformat.INDEX}
+    existing = {rel for rel, _ in pages} | set(theme.static_files()) | {searchfiles.INDEX}
     existing |= set(media.plan([*site.cases, *site.reports, *site.pages], site.media))
     # One problem per missing target, so a broken link in a template is reported once.
     missing: dict[str, list[tuple[str, str]]] = {}

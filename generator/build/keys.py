@@ -39,7 +39,7 @@ class Keys:
             *(f"{p.slug}:{p.title}" for p in site.pages)])
         self.all_cards = _h([self.global_key] + [c.card for c in cases] + [r.card for r in site.reports])
         self._group: dict[tuple[str, str], str] = {}
-        self.site_updated = site_updated(site)
+        self.site_updated = site_updated(index)
 
     def case_signature(self) -> str:
         """Everything a case page's key reads besides the case's own digest: the global key,

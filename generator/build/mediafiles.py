@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from generator.core.errors import Problems, suggestion
-from generator.site.media import VERSION, Facts, widths_for
+from generator.site.media import VERSION, Facts, PhotoError, widths_for
 from generator.source.mediarefs import ATTACHMENT_TYPES, PHOTO_TYPES
 from generator.source.model import Document
 
@@ -48,8 +48,8 @@ def _save_facts(cache_dir: Path, table: dict[str, tuple[int, int, tuple[Any, ...
 
 
 def _check(data: bytes, rel: str, role: str) -> Facts:
-    """Facts of one source; photos.PhotoError when it cannot be published."""
-    from generator.build.photos import PhotoError, inspect as inspect_image
+    """Facts of one source; PhotoError when it cannot be published."""
+    from generator.build.photos import inspect as inspect_image
     name = posixpath.basename(rel)
     ext = posixpath.splitext(name.lower())[1]
     digest = hashlib.blake2b(VERSION.encode() + b"\0" + data, digest_size=10).hexdigest()
@@ -68,7 +68,6 @@ def _check(data: bytes, rel: str, role: str) -> Facts:
 def inspect(site_dir: Path, docs: Iterable[Document], problems: Problems, cache_dir: Path | None,
             save: bool) -> dict[str, Facts]:
     """Facts of every file the documents name, by site-relative path; problems at each reference's line."""
-    from generator.build.photos import PhotoError
     known = _read_facts(cache_dir)
     table: dict[str, tuple[int, int, tuple[Any, ...]]] = {}
     found: dict[str, Facts] = {}
@@ -147,7 +146,7 @@ def _made_path(work_dir: Path, facts: Facts, variant: str) -> Path:
 
 def _make_one(task: tuple[str, str, str, str, tuple[int, ...]]) -> tuple[str, tuple[str, str] | None]:
     """Make every copy of one source in `work_dir` (a worker's task); (rel, problem or None)."""
-    from generator.build.photos import PhotoError, variants, whole
+    from generator.build.photos import variants, whole
     source, rel, work, digest, widths = task
     try:
         data = Path(source).read_bytes()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from generator.site.media import COVER
+from generator.site.media import COVER, PhotoError
 
 MAX_PIXELS = 120_000_000        # a 108-megapixel phone photo passes; a decompression bomb does not
 WEBP_QUALITY = 80
@@ -24,14 +24,6 @@ _GPS_IFD = 0x8825
 _ORIENTATION = 0x0112
 _ROTATED = {5, 6, 7, 8}         # orientations that swap width and height
 _FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "GIF": "GIF", "MPO": "JPEG"}   # MPO: a JPEG with a second frame
-
-
-class PhotoError(Exception):
-    """A source that cannot be published: zh and en say why and what to do."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh, self.en = zh, en
 
 
 @dataclass(frozen=True, slots=True)

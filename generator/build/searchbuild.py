@@ -6,7 +6,7 @@ plus its number in this build's vocabulary. Documents are cut in batches; each b
 distinct keys are written to a temporary file ordered by group of consecutive shards, and
 each group is then read back, sorted and encoded on its own: memory holds a batch or a
 group, never every posting, and never a Python object per posting.
-The bytes are those searchformat.encode_ids() and searchformat.shard_file() give (tests compare them).
+The bytes are those searchformat.encode_ids() and searchfiles.shard_file() give (tests compare them).
 """
 from __future__ import annotations
 
@@ -204,7 +204,8 @@ class _Job:
 
 def _batch(job: _Job, first: int, recs: list[Record]) -> tuple[Any, ...]:
     """One batch of documents: the docs/N.js files written, their keys spilled by group."""
-    from generator.build.searchformat import CHUNK, chunk_file, chunk_path
+    from generator.build.searchformat import CHUNK
+    from generator.build.searchfiles import chunk_file, chunk_path
     texts = [job.text_of(r.doc) for r in recs]
     written = []
     for c in range(0, len(recs), CHUNK):
@@ -225,7 +226,7 @@ def _read(spans: list[tuple[str, int, int]]) -> np.ndarray:
 def _group(job: _Job, g: int, body_spans: list[tuple[str, int, int]], title_spans: list[tuple[str, int, int]],
            words: _Words) -> list[str]:
     """Sort, encode and write the shards of one group; the paths whose bytes changed."""
-    from generator.build.searchformat import shard_file, shard_path
+    from generator.build.searchfiles import shard_file, shard_path
     body, title = _Lists(_read(body_spans), job.doc_bits), _Lists(_read(title_spans), job.doc_bits)
     in_title = dict(zip(title.codes.tolist(), range(len(title.codes))))
     entries: list[dict[str, tuple[bytes, bytes]]] = [{} for _ in range(job.per_group)]

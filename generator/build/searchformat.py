@@ -9,17 +9,7 @@ is made from the parsed documents (no HTML is read, no Markdown rendered), in ab
 second per 10,000 documents, and a build that changed a few documents patches only the
 files those documents touch.
 
-Files under OUT/search/, canonical (the same site gives the same bytes however it was built):
-- index.js     counts, shard and chunk sizes, the filter values, a stamp of the content;
-- facets.js    one fixed-width row per document: township, stage, topics (filters, counts);
-- shards/N.js  the postings, token by token: each token lives in shard hash(token) mod S and
-               lists the documents that hold it and those whose title holds it;
-- docs/N.js    CHUNK documents each: url, title, date and the plain text excerpts come from.
-
-Each file is a script of one call, bulletinSearchData("shards/3", PAYLOAD): JSON for index and
-docs, a base64 string for the binary facets and shards. The page loads them with <script>
-elements, which browsers allow from file:// (a folder, a USB stick) as well as from a server,
-where fetch() and modules are refused: one engine and one index, online and offline.
+The files under OUT/search/ and how a page loads them: build/searchfiles.py.
 
 Documents are numbered newest first (date descending, then URL). Text is NFKC-normalised and
 lower-cased; each run of CJK characters gives its characters and its pairs of neighbours
@@ -29,25 +19,18 @@ one) and a document matches when it holds every query token.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
-import json
 import operator
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
 
 from generator.core import urls
 from generator.source.model import Case, Document, Report, Site
 
 
 FORMAT = 2
-BUNDLE = "search"
-INDEX = f"{BUNDLE}/index.js"
-FACETS = f"{BUNDLE}/facets.js"
-CALLBACK = "bulletinSearchData"   # what every file calls; defined by assets/search-engine.js
 FACET_KEYS = ("township", "stage", "topic")
 CHUNK = 4              # documents per docs/N.js: a result list of ten fetches about ten small files
 DOCS_PER_SHARD = 64    # S is the power of two that keeps about this many documents per shard
@@ -315,94 +298,3 @@ def join_shard(entries: dict[str, tuple[bytes, bytes]]) -> bytes:
         body, title = entries[token]
         out += (varint(len(raw)), raw, body, title)
     return b"".join(out)
-
-
-# -- the other files ------------------------------------------------------------------
-
-def _dump(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def shard_path(number: int) -> str:
-    return f"{BUNDLE}/shards/{number}.js"
-
-
-def chunk_path(number: int) -> str:
-    return f"{BUNDLE}/docs/{number}.js"
-
-
-def _script(rel: str, payload: bytes) -> bytes:
-    """A file of the index: one call of CALLBACK with the file's name (its path in search/, no .js)."""
-    name = rel[len(BUNDLE) + 1:-len(".js")]
-    return f'{CALLBACK}("{name}",'.encode() + payload + b");\n"
-
-
-def _payload(data: bytes) -> bytes:
-    """What _script() wrapped; ValueError for a file that is not such a script."""
-    head = data.find(b'",')
-    if not data.startswith(f'{CALLBACK}("'.encode()) or head < 0 or not data.endswith(b");\n"):
-        raise ValueError("not a search index script")
-    return data[head + 2:-3]
-
-
-def binary_file(rel: str, data: bytes) -> bytes:
-    return _script(rel, b'"' + base64.b64encode(data) + b'"')
-
-
-def read_binary(data: bytes) -> bytes:
-    payload = _payload(data)
-    if payload[:1] != b'"' or payload[-1:] != b'"':
-        raise ValueError("not a binary search index script")
-    return base64.b64decode(payload[1:-1], validate=True)
-
-
-def read_json(data: bytes) -> Any:
-    return json.loads(_payload(data))
-
-
-def shard_file(number: int, entries: dict[str, tuple[bytes, bytes]]) -> bytes:
-    return binary_file(shard_path(number), join_shard(entries))
-
-
-@dataclass(slots=True)
-class Facets:
-    """Filter values present, sorted, and each document's row: township, stage, topic bits."""
-    values: dict[str, list[str]]
-    widths: tuple[int, int, int]
-
-    @classmethod
-    def of(cls, site: Site) -> Facets:
-        values = {"township": sorted({c.township for c in site.cases}), "stage": sorted({c.status for c in site.cases}),
-                  "topic": sorted({t for c in site.cases for t in c.topics})}
-        widths = (max(1, (len(values["township"]).bit_length() + 7) // 8), 1, (len(values["topic"]) + 7) // 8)
-        return cls(values, widths)
-
-    def row(self, r: Record) -> bytes:
-        township = self.values["township"].index(r.township) + 1 if r.township else 0
-        stage = self.values["stage"].index(r.stage) + 1 if r.stage else 0
-        bits = sum(1 << self.values["topic"].index(t) for t in set(r.topics))
-        wt, ws, wp = self.widths
-        return township.to_bytes(wt, "little") + stage.to_bytes(ws, "little") + bits.to_bytes(wp, "little")
-
-    def rows(self, recs: list[Record]) -> bytes:
-        index = {key: {v: i for i, v in enumerate(vals, 1)} for key, vals in self.values.items()}
-        wt, ws, wp = self.widths
-        return b"".join(index["township"].get(r.township, 0).to_bytes(wt, "little")
-                        + index["stage"].get(r.stage, 0).to_bytes(ws, "little")
-                        + sum(1 << (index["topic"][t] - 1) for t in set(r.topics)).to_bytes(wp, "little")
-                        for r in recs)
-
-
-def index_file(keys: list[tuple[str, str]], facets: Facets, site_fp: str) -> bytes:
-    return _script(INDEX, _dump({"format": FORMAT, "stamp": stamp(site_fp, keys), "documents": len(keys),
-                                 "shards": shard_count(len(keys)), "chunk": CHUNK, "facets": facets.values,
-                                 "widths": list(facets.widths)}))
-
-
-def chunk_file(number: int, rows: list[list[str]]) -> bytes:
-    return _script(chunk_path(number), _dump(rows))
-
-
-def all_files(documents: int) -> set[str]:
-    files = {INDEX, FACETS} | {shard_path(s) for s in range(shard_count(documents))}
-    return files | {chunk_path(c) for c in range((documents + CHUNK - 1) // CHUNK)}

@@ -1,6 +1,6 @@
 """Full-text search for /search/: a static index for Chinese, written by the build itself.
 
-The format is build/searchformat.py's. A build that changed a few documents patches only
+The format is build/searchformat.py's (tokens, postings) and build/searchfiles.py's (the files). A build that changed a few documents patches only
 the files they touch; a new or much changed site is indexed anew (build/searchbuild.py
 with numpy from NUMPY_FROM documents).
 """
@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING, Any
 from generator.build.cache import PageManifest
 from generator.core.cachefiles import CACHE_DIR, code_fingerprint, read_cached, same_stat, write_cached
 from generator.source.model import Document, Site
+from generator.build.searchfiles import (
+    FACETS, INDEX, Facets, all_files, binary_file, chunk_file, chunk_path, index_file, read_binary, read_json, shard_file,
+    shard_path,
+)
 from generator.build.searchformat import (
-    BATCH, CHUNK, FACETS, Facets, INDEX, NUMPY_FROM, PATCH_LIMIT, Record, Texts, all_files, binary_file, chunk_file,
-    chunk_path, decode_ids, encode_ids, index_file, parse_shard, read_binary, read_json, records, shard_count, shard_file,
-    shard_of, shard_path, site_fingerprint, tokens,
+    BATCH, CHUNK, NUMPY_FROM, PATCH_LIMIT, Record, Texts, decode_ids, encode_ids, parse_shard, records, shard_count,
+    shard_of, site_fingerprint, tokens,
 )
 
 if TYPE_CHECKING:

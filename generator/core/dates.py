@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -62,6 +61,7 @@ def parse_when(value: object, tz: ZoneInfo) -> When:
             return When(moment.replace(tzinfo=tz))
     except ValueError as exc:  # e.g. month 13
         raise DateError(text) from exc
+    import email.utils  # RFC 2822 only: email.utils imports socket and calendar (5 ms a build)
     try:
         parsed = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError) as exc:

@@ -28,7 +28,7 @@ class FeedSource(Protocol):
     townships: dict[str, Any]
     topics: dict[str, Any]
     media: Views
-    site_updated: str   # site_updated(site), made once: an empty feed's date
+    site_updated: str   # site_updated(index), made once: an empty feed's date
 
     def cases(self, slugs: tuple[str, ...] | list[str]) -> list[Case]: ...
 
@@ -41,10 +41,9 @@ def _changed(doc: Case | Report) -> dt.datetime:
     return doc.last_changed if doc.kind == "case" else doc.when.moment   # type: ignore[union-attr]
 
 
-def site_updated(site: Site) -> str:
+def site_updated(index: Index) -> str:
     """When the site last changed: its newest case change or report (what an empty feed is dated)."""
-    moments = [c.last_changed for c in site.cases] + [r.when.moment for r in site.reports]
-    return max(moments).isoformat() if moments else EMPTY_FEED_UPDATED
+    return index.newest_change.isoformat() if index.newest_change is not None else EMPTY_FEED_UPDATED
 
 
 def _report_entry(renderer: FeedSource, report: Report, updated: dt.datetime) -> dict[str, Any]:

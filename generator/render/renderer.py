@@ -68,7 +68,7 @@ class Renderer:
         self.topics = {t.slug: t for t in self.site.topics}
         self.stage_counts = {s.key: len(self.index.by_stage.get(s.key, ())) for s in self.site.config.stages}
         self.tracker = lifecycle.track(self.site)
-        self.site_updated = feeds.site_updated(self.site)   # what an empty feed is dated by
+        self.site_updated = feeds.site_updated(self.index)   # what an empty feed is dated by
         self._body = lru_cache(maxsize=4096)(render_body)
         self._macros_imported = False
         self.media = media.Views(self.site.media)

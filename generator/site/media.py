@@ -25,6 +25,15 @@ WIDTHS = (480, 960, 1600)       # the widths published (never wider than the sou
 COVER = (480, 320)              # the cover of cards, feeds and open data (3:2, cropped)
 
 
+class PhotoError(Exception):
+    """A photo or attachment that cannot be published: zh and en say why and what to do.
+    Here, not in build/photos.py, so that catching it does not import Pillow (12 ms a build)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
 def widths_for(width: int) -> tuple[int, ...]:
     """The published widths of a photo `width` pixels wide: each of WIDTHS below it, and its own (at most the largest)."""
     return tuple(sorted({w for w in WIDTHS if w < width} | {min(width, WIDTHS[-1])}))

@@ -3,6 +3,8 @@ cases by township / topic / stage / year. Pure.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from urllib.parse import unquote
 
 from collections import defaultdict
@@ -82,6 +84,7 @@ class Index:
     report_by_slug: dict[str, Report]
     page_by_slug: dict[str, Page]
     positions: dict[tuple[str, str], int]   # ("", slug) → place in its township list; (topic, slug) → in the topic's
+    newest_change: dt.datetime | None       # the newest case change or report: when the site last changed
 
     def in_township_at_stage(self, township: str, stage: str) -> tuple[str, ...]:
         """The township's cases at one stage, in the township list's order. Only the township's
@@ -145,4 +148,5 @@ def build_index(site: Site) -> Index:
         by_year=freeze(by_year), reports_by_case=freeze(reports_by_case),
         case_by_slug={c.slug: c for c in site.cases}, report_by_slug={r.slug: r for r in site.reports},
         page_by_slug={p.slug: p for p in site.pages}, positions=positions,
+        newest_change=max([c.last_changed for c in site.cases] + [r.when.moment for r in site.reports], default=None),
     )
