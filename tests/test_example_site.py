@@ -331,8 +331,10 @@ def test_subscribe_and_site_map_pages_lead_people_to_every_feed_and_section(exam
     feeds = {rel for p in example_out.rglob("feed.xml")
              if not re.fullmatch(r"townships/[^/]+/stages/[^/]+/feed\.xml", rel := p.relative_to(example_out).as_posix())}
     subscribe = page(example_out, "subscribe/index.html")
-    listed = {t for t in targets(subscribe, "subscribe/index.html") if t.endswith("feed.xml")}
+    # linked by their web address: a local feed.xml shows a blank page from a USB stick
+    listed = {h[len(BASE_URL):] for h in subscribe.first("main").hrefs() if h.startswith(BASE_URL) and h.endswith("feed.xml")}
     assert listed == feeds and len(listed) > 20     # the site, each stage, township and topic
+    assert not any(h.endswith("feed.xml") for h in targets(subscribe.first("main"), "subscribe/index.html"))
     assert all((example_out / t).is_file() for t in listed)
     text = main_text(subscribe)
     assert f"{BASE_URL}townships/liangquan/feed.xml" in text and "添加订阅" in text
@@ -340,7 +342,8 @@ def test_subscribe_and_site_map_pages_lead_people_to_every_feed_and_section(exam
     linked = set(targets(site_map, "sitemap/index.html"))
     townships = {p.parent.relative_to(example_out).as_posix() + "/index.html" for p in (example_out / "townships").glob("*/feed.xml")}
     assert townships <= linked and {"about/index.html", "how-to-raise/index.html", "stats/index.html",
-                                    "subscribe/index.html", "sitemap.xml"} <= linked
+                                    "subscribe/index.html"} <= linked
+    assert f"{BASE_URL}sitemap.xml" in site_map.hrefs()
     locs = (example_out / "sitemap.xml").read_text("utf-8")
     assert f"<loc>{BASE_URL}subscribe/</loc>" in locs and f"<loc>{BASE_URL}sitemap/</loc>" in locs
 
@@ -351,6 +354,45 @@ def test_a_page_may_not_take_the_address_of_the_subscribe_page_or_site_map(tmp_p
     site = make_site(tmp_path / "site", {"content/pages/x.md": f"---\ntitle: 页面\nslug: {slug}\n---\n正文\n"})
     code, _, err = run(["build", str(site)], capsys)
     assert code == 1 and "content/pages/x.md:3:" in err and slug in err
+
+
+@pytest.mark.parametrize("index_links", ["true", "false"])
+def test_site_addresses_in_a_body_are_linked_as_the_page_links(tmp_path: Path, index_links: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """/cases/SLUG/ in a body must end in index.html too, or it opens a folder listing from a USB stick."""
+    body = "见[桥](/cases/bridge/)、[乡](/townships/liangquan/#cases)、[首页](/)、[查](/search/?q=桥)和[报](case:bridge)。"
+    site = make_site(tmp_path / "site", {"site.yaml": f"title: 测试\nbase_url: https://bulletin.test/\nindex_links: {index_links}\n",
+                                         "content/cases/a.md": case_text(body=body)})
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+    hrefs = [h for h in page(out, "cases/bridge/index.html").first("main").hrefs() if "案" not in h]
+    end = "index.html" if index_links == "true" else ""
+    for expected in (f"../../cases/bridge/{end}", f"../../townships/liangquan/{end}#cases", f"../../{end}",
+                     f"../../search/{end}?q=桥"):
+        assert expected in hrefs, (expected, hrefs)
+    assert hrefs.count(f"../../cases/bridge/{end}") == 2      # the site address and case:bridge alike
+    feed = (out / "townships/liangquan/feed.xml").read_text("utf-8")
+    assert "href=&#34;https://bulletin.test/cases/bridge/&#34;" in feed   # feeds keep the clean absolute address
+
+
+def test_theme_files_are_asked_for_by_version_so_a_cached_old_one_is_not_used(tmp_path: Path,
+                                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site(tmp_path / "site", {"content/cases/a.md": case_text()})
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0
+
+    def version() -> str:
+        found = re.search(r'href="\./assets/site\.css\?v=([0-9a-f]{10})"', (out / "index.html").read_text("utf-8"))
+        assert found
+        return found[1]
+    shipped = version()
+    (site / "static/assets").mkdir(parents=True)
+    (site / "static/assets/site.css").write_text("body { color: #123; }\n", "utf-8")   # the site's own, over the theme's
+    assert run(["build", str(site), "-o", str(out)], capsys)[0] == 0    # warm: the pages are made again
+    assert version() != shipped and (out / "assets/site.css").read_text("utf-8") == "body { color: #123; }\n"
+    clean = tmp_path / "clean"
+    assert run(["build", str(site), "-o", str(clean), "--no-cache"], capsys)[0] == 0
+    assert (clean / "index.html").read_bytes() == (out / "index.html").read_bytes()
 
 
 # -- small inline sites for what the example does not show -------------------------------------

@@ -7,8 +7,9 @@
 
 Each file is a script of one call, bulletinSearchData("shards/3", PAYLOAD): JSON for index and
 docs, a base64 string for the binary facets and shards. The page loads them with <script>
-elements, which browsers allow from file:// (a folder, a USB stick) as well as from a server,
-where fetch() and modules are refused: one engine and one index, online and offline.
+elements, which browsers allow from a server and from file:// (a folder, a USB stick) alike;
+fetch() and modules are refused to a page opened from file://. One engine and one index,
+online and offline.
 Read by themes/default/static/assets/search-engine.js. Pure.
 """
 from __future__ import annotations
@@ -28,7 +29,10 @@ CALLBACK = "bulletinSearchData"   # what every file calls; defined by assets/sea
 
 
 def _dump(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    """JSON that is also a JavaScript literal in every browser: U+2028 and U+2029 are legal in
+    JSON but ended a string literal in JavaScript before 2019 (Chrome 66, Safari 12)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
 def shard_path(number: int) -> str:

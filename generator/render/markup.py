@@ -76,6 +76,7 @@ class _HeadingIdExtension(Extension):
 
 _INTERNAL = re.compile(r'(href|src)="(case|report|page):([^"#]*)(#[^"]*)?"')
 _ROOT_ABSOLUTE = re.compile(r'(href|src)="/(?!/)([^"]*)"')
+_PATH_TAIL = re.compile(r"([^#?]*)(.*)", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -160,12 +161,21 @@ def render_body(text: str) -> str:
     return clean(html_text)
 
 
-def resolve_links(body_html: str, target: Callable[[str, str], str], root: str) -> str:
-    """Point case:/report:/page: links and root-absolute links at real URLs for one page."""
+def resolve_links(body_html: str, target: Callable[[str, str], str], root: str,
+                  local: Callable[[str], str] | None = None) -> str:
+    """Point case:/report:/page: links and root-absolute links at real URLs for one page.
+
+    `local` makes a site path (without its #fragment or ?query) a link from the page, as
+    the page's own links are made (ending in index.html unless `index_links: false`);
+    by default the path is appended to `root`."""
     def internal(m: re.Match[str]) -> str:
         return f'{m[1]}="{html.escape(target(m[2], m[3]))}{m[4] or ""}"'
+
+    def site_path(m: re.Match[str]) -> str:
+        path, tail = _PATH_TAIL.match(m[2]).groups()  # type: ignore[union-attr]  # always matches
+        return f'{m[1]}="{local(path) if local else root + path}{tail}"'
     body_html = _INTERNAL.sub(internal, body_html)
-    return _ROOT_ABSOLUTE.sub(lambda m: f'{m[1]}="{root}{m[2]}"', body_html)
+    return _ROOT_ABSOLUTE.sub(site_path, body_html)
 
 
 def plain_text(body_html: str) -> str:

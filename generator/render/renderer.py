@@ -69,6 +69,7 @@ class Renderer:
         self.stage_counts = {s.key: len(self.index.by_stage.get(s.key, ())) for s in self.site.config.stages}
         self.tracker = lifecycle.track(self.site)
         self.site_updated = feeds.site_updated(self.index)   # what an empty feed is dated by
+        self.asset_versions = self.theme.asset_versions()
         self._body = lru_cache(maxsize=4096)(render_body)
         self._macros_imported = False
         self.media = media.Views(self.site.media)
@@ -106,7 +107,7 @@ class Renderer:
 
         def target(kind: str, slug: str) -> str:
             return self.link(base, urls.for_kind(kind, slug))
-        linked = resolve_links(self._body_of(doc), target, base)
+        linked = resolve_links(self._body_of(doc), target, base, lambda path: self.link(base, path))
         return self.media.body_images(doc, linked, lambda path: self.link(base, path)) if doc.media else linked
 
     def _body_of(self, doc: Case | Report | Page) -> str:
@@ -199,8 +200,12 @@ class Renderer:
 
         def url_for(path: str) -> str:
             return self.link(root, path)
+
+        def asset(path: str) -> str:   # a theme file, with its version (Theme.asset_versions)
+            version = self.asset_versions.get(path)
+            return url_for(path) + (f"?v={version}" if version else "")
         return {
-            "site": site.config, "base_url": site.base_url, "root": root, "url": url_for, "urls": urls,
+            "site": site.config, "base_url": site.base_url, "root": root, "url": url_for, "asset": asset, "urls": urls,
             "page_url": url, "canonical": site.base_url + url, "stages": site.config.stages,
             "stage_counts": self.stage_counts, "township": self.townships.get, "topic": self.topics.get,
             "place_chain": self.place_chain, "today": site.today_iso, "total_cases": len(site.cases),

@@ -53,8 +53,15 @@ class Theme:
                         files.setdefault(path.relative_to(root).as_posix(), path)
         return dict(sorted(files.items()))
 
+    def asset_versions(self) -> dict[str, str]:
+        """OUT path → a short hash of its bytes, for each static file under assets/. Pages ask for
+        assets/site.css?v=HASH (the `asset()` of templates), so a browser that cached an older
+        site.css or search.js for a year takes the new one the day it is published."""
+        return {rel: hashlib.blake2b(path.read_bytes(), digest_size=5).hexdigest()
+                for rel, path in self.static_files().items() if rel.startswith("assets/")}
+
     def fingerprint(self) -> str:
-        """Hash of every template and string, for cache keys."""
+        """Hash of every template, string and asset version, for cache keys."""
         digest = hashlib.sha256()
         for directory in self.template_dirs:
             if directory.is_dir():
@@ -62,6 +69,7 @@ class Theme:
                     if path.is_file():
                         digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
         digest.update(repr(sorted(self.strings.items())).encode())
+        digest.update(repr(sorted(self.asset_versions().items())).encode())
         return digest.hexdigest()
 
     def display_path(self, filename: str) -> str:

@@ -44,7 +44,7 @@ DOM_SCAN = """
   const bad = [];
   const urlAttrs = ['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster', 'background', 'srcset',
                     'to', 'values', 'from', 'by', 'cite', 'ping'];
-  const theme = s => s.type === 'application/json' || /\\/assets\\/[\\w.-]+\\.js$/.test(s.getAttribute('src') || '');
+  const theme = s => s.type === 'application/json' || /\\/assets\\/[\\w.-]+\\.js(\\?v=[0-9a-f]+)?$/.test(s.getAttribute('src') || '');
   for (const el of document.querySelectorAll('*')) {
     const tag = el.localName.toLowerCase();
     if (['iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'foreignobject', 'portal'].includes(tag)) bad.push('<' + tag + '>');

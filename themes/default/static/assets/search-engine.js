@@ -50,7 +50,8 @@ window.bulletinSearchData = function (name, payload) {
 };
 
 /* One file of the index, by name ("shards/3"): its script is added to the page and calls
-   bulletinSearchData. `version` goes in the URL, so a browser never mixes two builds' files. */
+   bulletinSearchData. `version` goes in the URL, so the browser's cache never mixes two builds'
+   files (a page left open while a new build is published may, until it is reloaded). */
 function file(name, version) {
   if (!files.has(name)) {
     const promise = new Promise(function (resolve, reject) {
