@@ -37,10 +37,6 @@ class FeedSource(Protocol):
 EMPTY_FEED_UPDATED = "2000-01-01T00:00:00+00:00"   # a site with nothing published yet
 
 
-def _changed(doc: Case | Report) -> dt.datetime:
-    return doc.last_changed if doc.kind == "case" else doc.when.moment   # type: ignore[union-attr]
-
-
 def site_updated(index: Index) -> str:
     """When the site last changed: its newest case change or report (what an empty feed is dated)."""
     return index.newest_change.isoformat() if index.newest_change is not None else EMPTY_FEED_UPDATED
@@ -104,7 +100,7 @@ def feed_context(renderer: FeedSource, scope: str, slug: str, stage_key: str = "
         listed = sorted(listed + list(site.reports[: site.config.feed_limit]), key=lambda d: d.when.moment, reverse=True)
         listed = listed[: site.config.feed_limit]
     entries = []
-    for doc, updated in zip(listed, distinct_moments([_changed(d) for d in listed])):
+    for doc, updated in zip(listed, distinct_moments([d.last_changed for d in listed])):
         if doc.kind == "report":
             entries.append(_report_entry(renderer, doc, updated))   # type: ignore[arg-type]
             continue

@@ -242,13 +242,14 @@ class Renderer:
         place = self.townships[slug]
         slugs = self.index.by_township.get(slug, ())
         context = self._listing(slugs, int(page), lambda n: urls.township(slug, n))
+        figures = self._list_figures("township", slug, slugs)
         context.update(kind="township", place=place, title=place.name, description=place.description,
                        feed=f"townships/{slug}/feed.xml", breadcrumb=self.place_chain(slug)[:-1],
                        # the stages the township has cases in: each its page and its feed (an
                        # empty stage's feed is published, not offered)
                        stage_links=[(s, urls.township_stage(slug, s.key), f"townships/{slug}/stages/{s.key}/feed.xml", n)
-                                    for s in self.site.config.stages if (n := self._count_stages(slugs).get(s.key))])
-        context.update(self._list_figures("township", slug, slugs))
+                                    for s in self.site.config.stages if (n := figures["by_stage"][s.key])])
+        context.update(figures)
         return urls.township(slug, int(page)), "list.html", context
 
     def _ctx_township_stage(self, slug: str, key: str, page: str) -> tuple[str, str, dict[str, Any]]:

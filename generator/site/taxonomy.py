@@ -148,5 +148,5 @@ def build_index(site: Site) -> Index:
         by_year=freeze(by_year), reports_by_case=freeze(reports_by_case),
         case_by_slug={c.slug: c for c in site.cases}, report_by_slug={r.slug: r for r in site.reports},
         page_by_slug={p.slug: p for p in site.pages}, positions=positions,
-        newest_change=max([c.last_changed for c in site.cases] + [r.when.moment for r in site.reports], default=None),
+        newest_change=max([c.last_changed for c in site.cases] + [r.last_changed for r in site.reports], default=None),
     )

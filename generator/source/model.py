@@ -104,6 +104,11 @@ class Report:
 
     kind = "report"
 
+    @property
+    def last_changed(self) -> dt.datetime:
+        """Its date (a report has no timeline): what feeds date it by, as a case by its own."""
+        return self.when.moment
+
 
 @dataclass(frozen=True, slots=True)
 class Page:

@@ -121,18 +121,25 @@ def test_from_local_files_search_gives_the_served_results_in_the_same_order(open
     assert watch.foreign == [] and watch.errors == []
 
 
+def engine_page(open_page):  # type: ignore[no-untyped-def]
+    """The search page with its engine (a plain script, window.bulletinSearch) loaded."""
+    page, _ = open_page("search/")
+    page.evaluate("""() => window.bulletinSearch || new Promise(resolve => {
+        const script = document.createElement("script");
+        script.src = "../assets/search-engine.js";
+        script.onload = () => resolve(null);
+        document.head.appendChild(script);
+    })""")
+    return page
+
+
 def test_the_engine_cuts_and_hashes_queries_like_the_build(open_page) -> None:  # type: ignore[no-untyped-def]
     from generator.build import searchformat as searchindex
     samples = ["南干渠", "桥", "ＰＭ2.5 治理", "Wi-Fi 覆盖率", "𠀀𪚥字", "豈〇年", "Ｂｒｉｄｇｅ２０２１", "①号", "ÉCOLE école",
                "x" * 50, "妈妈班（弹性）…", ""]
-    page, _ = open_page("search/")
-    got = page.evaluate("""async (samples) => {
-        const engine = window.bulletinSearch || await new Promise(resolve => {
-            const script = document.createElement("script");
-            script.src = "../assets/search-engine.js";
-            script.onload = () => resolve(window.bulletinSearch);
-            document.head.appendChild(script);
-        });
+    page = engine_page(open_page)
+    got = page.evaluate("""(samples) => {
+        const engine = window.bulletinSearch;
         return samples.map(s => engine.queryTokens(s).map(t => [t, engine.shardOf(t, 256), engine.shardOf(t, 1)]));
     }""", samples)
     for sample, pieces in zip(samples, got):
@@ -141,14 +148,9 @@ def test_the_engine_cuts_and_hashes_queries_like_the_build(open_page) -> None:  
 
 
 def test_excerpt_marks_hits_in_the_text_as_written(open_page) -> None:  # type: ignore[no-untyped-def]
-    page, _ = open_page("search/")
-    got = page.evaluate("""async () => {
-        const engine = window.bulletinSearch || await new Promise(resolve => {
-            const script = document.createElement("script");
-            script.src = "../assets/search-engine.js";
-            script.onload = () => resolve(window.bulletinSearch);
-            document.head.appendChild(script);
-        });
+    page = engine_page(open_page)
+    got = page.evaluate("""() => {
+        const engine = window.bulletinSearch;
         return [engine.excerpt("Ｂｒｉｄｇｅ与<桥梁>", "bridge 桥梁"), engine.excerpt("甲".repeat(200) + "南干渠", "南干渠"),
                 engine.excerpt("南干 渠", "南干渠")];
     }""")
