@@ -16,7 +16,8 @@ from generator.core import links
 from generator.core.errors import SiteError
 from generator.render import export
 from generator.render.jobs import Job, plan
-from generator.render.renderer import Renderer, TemplateProblem
+from generator.render.renderer import Renderer
+from generator.render.templates import TemplateProblem
 from generator.render.theme import Theme
 from generator.site.taxonomy import build_index
 from generator.source.model import Site

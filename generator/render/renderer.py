@@ -6,8 +6,6 @@ jobs can run in any order, in any process, and give the same output.
 from __future__ import annotations
 
 import math
-
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from functools import lru_cache
@@ -19,7 +17,7 @@ from markupsafe import Markup
 from generator.site import lifecycle
 from generator.site import media
 from generator.core import urls
-from generator.core.errors import Problem, Problems
+from generator.core.errors import Problems
 from generator.render.markup import RENDER_SECONDS, BodyTooComplex, plain_text, render_body, resolve_links
 from generator.source.model import Case, Page, Report, Site
 from generator.render import export
@@ -32,20 +30,8 @@ from generator.source.places import Place
 from generator.site.taxonomy import Index, build_index
 from generator.render.listing import pager, split_by_township
 from generator.render.jobs import Job, plan
-from generator.render.theme import Theme, make_environment
-
-MACROS = "partials/macros.html"
-MACRO_NAMES = ("show_date", "count", "icon", "overdue_for")
-
-
-class TemplateProblem(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.format())
-        self.problem = problem
-
-    def __reduce__(self) -> tuple[type, tuple[Problem]]:
-        return TemplateProblem, (self.problem,)   # raised in a worker, re-raised in the parent
-
+from generator.render.templates import Templates, TemplateProblem
+from generator.render.theme import Theme
 
 @dataclass
 class Renderer:
@@ -58,8 +44,9 @@ class Renderer:
 
     def __post_init__(self) -> None:
         self.index: Index = self.prebuilt_index or build_index(self.site)
-        self.env = make_environment(self.theme, self.bytecode_dir)
-        self.env.globals["cached_include"] = self._cached_include
+        self.templates = Templates(self.theme, self.bytecode_dir, self.site.config.language,
+                                   {"cached_include": self._cached_include})
+        self.env = self.templates.env
         self._fragments: dict[tuple[Any, ...], Markup] = {}
         self._memo: dict[tuple[str, ...], Any] = {}
         self.records = export.RecordMemo()  # the pipeline lends a persistent one (SITE/.cache)
@@ -71,18 +58,12 @@ class Renderer:
         self.site_updated = feeds.site_updated(self.index)   # what an empty feed is dated by
         self.asset_versions = self.theme.asset_versions()
         self._body = lru_cache(maxsize=4096)(render_body)
-        self._macros_imported = False
         self.media = media.Views(self.site.media)
 
     def warm_up(self) -> None:
         """Make what many pages share (compiled templates, per-township and per-topic
         figures) now, before worker processes fork and each would make it again."""
-        try:
-            self._import_macros()
-            for name in ("case.html", "list.html", "feed.xml"):
-                self.env.get_template(name)
-        except jinja2.TemplateError:
-            self._macros_imported = False   # rendering meets it again and reports it at its line
+        self.templates.warm_up(("case.html", "list.html", "feed.xml"))
         for kind, lists in (("township", self.index.by_township), ("topic", self.index.by_topic)):
             for slug, slugs in lists.items():
                 self._list_figures(kind, slug, slugs)
@@ -96,7 +77,7 @@ class Renderer:
         memo = (name, context["root"], key)
         html = self._fragments.get(memo)
         if html is None:
-            html = Markup(self.env.get_template(name).render({**context.get_all(), **values}))
+            html = Markup(context.environment.get_template(name).render({**context.get_all(), **values}))
             if len(self._fragments) >= 20_000:  # pages near each other share cards; bound the memory
                 self._fragments.clear()
             self._fragments[memo] = html
@@ -147,53 +128,19 @@ class Renderer:
         if kind == "schema":
             return "data/schema.json", data_schema.schema_json(self.site).encode()
         if kind == "xsl":   # how a browser shows a feed or the sitemap (templates/feed.xsl, sitemap.xsl)
-            return f"{job[1]}.xsl", self._template(f"{job[1]}.xsl", {"site": self.site.config}).encode()
+            return f"{job[1]}.xsl", self.templates.render(f"{job[1]}.xsl", {"site": self.site.config}).encode()
         if kind == "places":
             return "data/places.json", placesdata.places_json(self.site).encode()
         if kind == "feed":
             path, context = feeds.feed_context(self, *job[1:])
-            return path, self._template("feed.xml", context).encode()
+            return path, self.templates.render("feed.xml", context).encode()
         url, template, context = getattr(self, "_ctx_" + kind)(*job[1:])
         root = "/" + self.site.base_url.split("/", 3)[3] if kind == "404" else urls.root_for(url)
         context.update(self._common(url, root))
         context.setdefault("draft", False)   # a draft's own page (built with --drafts) says so
         if kind == "moved":   # search engines and readers are sent to the new address
             context["canonical"] = self.site.base_url + context["target"]
-        return urls.out_path(url), self._template(template, context).encode()
-
-    def _import_macros(self) -> None:
-        """The theme's shared macros (partials/macros.html) as globals of every template."""
-        self._macros_imported = True
-        try:
-            module = self.env.get_template(MACROS).module
-        except jinja2.TemplateNotFound:
-            return
-        for name in MACRO_NAMES:
-            if hasattr(module, name):
-                self.env.globals[name] = getattr(module, name)
-
-    def _template(self, name: str, context: dict[str, Any]) -> str:
-        try:
-            if not self._macros_imported:
-                self._import_macros()
-            return self.env.get_template(name).render(context)
-        except jinja2.TemplateSyntaxError as exc:
-            raise self._problem(self.theme.display_path(exc.filename or name), exc.lineno or 0,
-                                f"模板语法错误：{exc.message}", f"template syntax error: {exc.message}") from None
-        except jinja2.TemplateNotFound as exc:
-            searched = ", ".join(self.theme.display_path(str(d)) for d in self.theme.template_dirs)
-            raise self._problem(name, 0, f"找不到模板「{exc.name}」（查找了：{searched}）",
-                                f"template `{exc.name}` not found (searched: {searched})") from None
-        except TemplateProblem:
-            raise  # already located (a body too complex to render, say)
-        except Exception as exc:  # a runtime error inside a template: point at the template line
-            filename, line = _template_frame(exc)
-            if filename is None:
-                raise
-            raise self._problem(self.theme.display_path(filename), line, f"模板错误：{exc}", f"template error: {exc}") from None
-
-    def _problem(self, path: str, line: int, zh: str, en: str) -> TemplateProblem:
-        return TemplateProblem(Problem(path, line, en if self.site.config.language == "en" else zh))
+        return urls.out_path(url), self.templates.render(template, context).encode()
 
     def _common(self, url: str, root: str) -> dict[str, Any]:
         site = self.site
@@ -385,14 +332,3 @@ class Renderer:
 
 def _encoded(parts: Iterator[str]) -> Iterator[bytes]:
     return (part.encode() for part in parts)
-
-
-def _template_frame(exc: BaseException) -> tuple[str | None, int]:
-    """The innermost traceback frame that belongs to a template."""
-    found: tuple[str | None, int] = (None, 0)
-    for frame, line in traceback.walk_tb(exc.__traceback__):
-        name = frame.f_code.co_filename
-        if name.endswith((".html", ".xml", ".xsl", ".txt", ".svg")) and not name.endswith(".py"):
-            found = (name, line)
-    return found
-

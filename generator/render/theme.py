@@ -18,9 +18,10 @@ import jinja2.bccache
 import jinja2.ext
 
 from generator.core.themedir import builtin_theme_dir
-from generator.core.cachefiles import temporary_for
+from generator.core.cachefiles import code_fingerprint, temporary_for
 from generator.core.errors import Problems
 from generator.core.yamlsrc import YamlError, YMap, load_yaml
+from generator.render.templatecode import CodeGenerator, inline_partials, output_escape
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,13 +145,17 @@ class _AtomicBytecodeCache(jinja2.FileSystemBytecodeCache):
             temporary.unlink(missing_ok=True)
 
 
-def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment; `bytecode_dir` keeps compiled templates between builds."""
+def make_environment(theme: Theme, bytecode_dir: Path | None = None, inline: bool = True) -> jinja2.Environment:
+    """The Jinja environment; `bytecode_dir` keeps compiled templates between builds.
+    `inline`: the built-in theme's partials compiled into its templates (render/templatecode.py)."""
     bytecode_cache = None
-    if bytecode_dir is not None:
+    if bytecode_dir is not None and inline:
         try:
             bytecode_dir.mkdir(parents=True, exist_ok=True)
-            salt = hashlib.sha1(repr(sorted(theme.strings.items())).encode() + jinja2.__version__.encode()).hexdigest()
+            # A template's code holds the folded UI strings and, inlined, other templates: any
+            # template file added, removed or changed makes every compiled template stale.
+            salt = hashlib.sha1(repr((sorted(theme.strings.items()), _template_files(theme))).encode()
+                                + f"{jinja2.__version__}:{code_fingerprint()}".encode()).hexdigest()
             bytecode_cache = _AtomicBytecodeCache(str(bytecode_dir), salt)
         except OSError:
             bytecode_cache = None
@@ -158,7 +163,7 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None) -> jinja2.E
         jinja2.FileSystemLoader([str(d) for d in theme.template_dirs if d.is_dir()]),
         jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(builtin_theme_dir() / "templates"))}),
     ])
-    env = _Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+    env = _Environment(inline, loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                        auto_reload=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                        extensions=[_FoldStrings], bytecode_cache=bytecode_cache)
     env.context_class = _Context
@@ -189,12 +194,37 @@ def precompile(theme: Theme, bytecode_dir: Path) -> None:
             continue       # compiler can fail too, "too many statically nested blocks")
 
 
+def _template_files(theme: Theme) -> list[tuple[str, int, int]]:
+    """Every template file of the theme chain, with its size and mtime."""
+    found = []
+    for directory in theme.template_dirs:
+        for folder, _, names in os.walk(directory):
+            for name in names:
+                path = os.path.join(folder, name)
+                stat = os.stat(path)
+                found.append((path, stat.st_size, stat.st_mtime_ns))
+    return sorted(found)
+
+
 class _Environment(jinja2.Environment):
     _loaded: dict[tuple[str, str | None], jinja2.Template]
+    code_generator_class = CodeGenerator
+    output_escape = staticmethod(output_escape)
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, inline: bool, **options: Any) -> None:
         super().__init__(**options)
         self._loaded = {}
+        self.inline = inline
+        self._builtin = str(builtin_theme_dir().resolve()) + os.sep
+
+    def _is_builtin(self, filename: str | None) -> bool:
+        return filename is not None and os.path.realpath(filename).startswith(self._builtin)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if self.inline and self._is_builtin(filename):
+            inline_partials(self, tree, self._is_builtin)
+        return tree
 
     def make_globals(self, d: Any) -> Any:
         """A template's globals as a plain dict, not Jinja's ChainMap over the environment's:
