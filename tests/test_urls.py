@@ -38,13 +38,13 @@ def test_out_path_and_root(url: str, out: str, root: str) -> None:
 
 
 def test_safe_join_accepts_plain_relative_paths(tmp_path: Path) -> None:
-    assert urls.safe_join(tmp_path, "cases/x/index.html") == tmp_path / "cases" / "x" / "index.html"
-    assert urls.safe_join(tmp_path, "a.css") == tmp_path / "a.css"
+    assert Path(urls.safe_join(tmp_path, "cases/x/index.html")) == tmp_path / "cases" / "x" / "index.html"
+    assert Path(urls.safe_join(tmp_path, "a.css")) == tmp_path / "a.css"
 
 
 @pytest.mark.parametrize("rel", [
     "../x", "../../etc/passwd", "cases/../../x", "/etc/passwd", "a\\..\\b", "a\x00b", "..",
-    "cases/..", "./../x",
+    "cases/..", "./../x", "", "cases//x", "cases/x/",
 ])
 def test_safe_join_refuses_escapes(tmp_path: Path, rel: str) -> None:
     with pytest.raises(ValueError):

@@ -51,10 +51,11 @@ def new_staging(out_dir: Path) -> Path:
     return staging
 
 
-def replace_file(target: Path, data: bytes) -> None:
+def replace_file(target: Path | str, data: bytes) -> None:
     """Write `data` at `target` by renaming a new file over it (never through a shared inode)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(target)
+    os.makedirs(folder, exist_ok=True)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     with open(temporary, "wb") as handle:
         handle.write(data)
     os.replace(temporary, target)
@@ -63,7 +64,7 @@ def replace_file(target: Path, data: bytes) -> None:
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
-def _write_new(target: Path, data: bytes) -> None:
+def _write_new(target: str, data: bytes) -> None:
     """Create `target` (which must not exist yet) with `data`, making its folder if needed.
 
     os.open and os.write, not open(): a Python file object costs four more system calls
@@ -71,7 +72,7 @@ def _write_new(target: Path, data: bytes) -> None:
     try:
         fd = os.open(target, _NEW_FILE, 0o666)
     except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         fd = os.open(target, _NEW_FILE, 0o666)
     try:
         view = memoryview(data)
@@ -81,10 +82,21 @@ def _write_new(target: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _keep_old(target: Path, old: Path, fresh: bool) -> None:
+def _same_bytes(old: str, data: bytes) -> bool:
+    """Whether OUT's file at `old` holds exactly `data` (False when there is none)."""
+    try:
+        if os.stat(old).st_size != len(data):
+            return False
+        with open(old, "rb") as handle:
+            return handle.read() == data
+    except OSError:
+        return False
+
+
+def _keep_old(target: str, old: str, fresh: bool) -> None:
     """OUT's file is still right: a fresh tree links it, a spare already holds it."""
-    if fresh or not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+    if fresh or not os.path.exists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         os.link(old, target)
 
 
@@ -96,12 +108,9 @@ def put(staging: Path, out_dir: Path, rel: str, data: bytes, fresh: bool) -> boo
     """
     target = safe_join(staging, rel)
     old = safe_join(out_dir, rel)
-    try:
-        if old.stat().st_size == len(data) and old.read_bytes() == data:
-            _keep_old(target, old, fresh)
-            return False
-    except OSError:
-        pass
+    if _same_bytes(old, data):
+        _keep_old(target, old, fresh)
+        return False
     if fresh:  # a fresh tree holds only what this build put there: write in place, no rename
         try:
             _write_new(target, data)
@@ -116,8 +125,9 @@ def put_parts(staging: Path, out_dir: Path, rel: str, parts: Iterable[bytes], fr
     """`put` for a file made in pieces (the open data files: hundreds of MB at 100,000
     cases), written as they come and compared with OUT's file afterwards."""
     target = safe_join(staging, rel)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(target)
+    os.makedirs(folder, exist_ok=True)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     with open(temporary, "wb") as handle:
         for part in parts:
             handle.write(part)
@@ -127,7 +137,7 @@ def put_parts(staging: Path, out_dir: Path, rel: str, parts: Iterable[bytes], fr
     except OSError:
         same = False
     if same:
-        temporary.unlink()
+        os.unlink(temporary)
         _keep_old(target, old, fresh)
         return False
     os.replace(temporary, target)
@@ -136,7 +146,7 @@ def put_parts(staging: Path, out_dir: Path, rel: str, parts: Iterable[bytes], fr
 
 def link_unchanged(staging: Path, out_dir: Path, rel: str) -> None:
     target = safe_join(staging, rel)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
     os.link(safe_join(out_dir, rel), target)
 
 
@@ -168,7 +178,7 @@ def _files_under(root: Path) -> set[str]:
 
 def _remove(root: Path, rel: str) -> None:
     """Delete one file and the folders it leaves empty."""
-    path = safe_join(root, rel)
+    path = Path(safe_join(root, rel))
     try:
         path.unlink()
     except FileNotFoundError:

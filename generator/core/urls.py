@@ -6,7 +6,7 @@ base path and from a folder.
 """
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 
 def paged(base: str, page: int) -> str:
@@ -61,9 +61,10 @@ def root_for(url: str) -> str:
     return "../" * depth if depth else "./"
 
 
-def safe_join(root: Path, rel: str) -> Path:
-    """`root / rel`, refusing anything that would land outside root."""
-    pure = PurePosixPath(rel)
-    if pure.is_absolute() or any(part in ("..", "") for part in pure.parts) or "\\" in rel or "\x00" in rel:
+def safe_join(root: Path | str, rel: str) -> str:
+    """`root/rel` as a string, refusing anything that would land outside root (string work:
+    a build joins 17,000 paths at 10,000 cases, and pathlib made a fifth of a page write)."""
+    parts = rel.split("/")
+    if not rel or rel[0] == "/" or "\\" in rel or "\x00" in rel or "" in parts or ".." in parts:
         raise ValueError(f"unsafe output path: {rel!r}")
-    return root.joinpath(*pure.parts)
+    return f"{root}/{rel}"

@@ -96,9 +96,7 @@ class RecordMemo:
             # One line a record: json's C encoder (with indent it falls back to Python, 50 µs a
             # record), a file a quarter smaller, and each case one line to grep or diff.
             fragment = json.dumps(record, ensure_ascii=False, sort_keys=True)
-            row = io.StringIO()
-            csv.writer(row, lineterminator="\n").writerow([safe_cell(cell_text(record[c])) for c in CSV_COLUMNS])
-            found = (fragment, row.getvalue())
+            found = (fragment, csv_row(record))
             self.made[key] = found
         self.used[key] = None
         return found
@@ -123,6 +121,18 @@ def cases_json_parts(site: Site, index: Index, memo: RecordMemo | None = None) -
     else:
         yield ' "cases": [],\n'
     yield "\n".join(field(k, v) + ("," if i < len(tail) - 1 else "") for i, (k, v) in enumerate(tail.items())) + "\n}\n"
+
+
+def csv_row(record: dict[str, Any]) -> str:
+    """A record's line of cases.csv."""
+    cells = []
+    for column in CSV_COLUMNS:
+        value = record[column]
+        text = value if type(value) is str else cell_text(value)
+        cells.append(safe_cell(text))
+    row = io.StringIO()
+    csv.writer(row, lineterminator="\n").writerow(cells)
+    return row.getvalue()
 
 
 def safe_cell(value: str) -> str:
