@@ -104,7 +104,8 @@ def test_out_is_trusted_after_a_build_and_a_hand_edit_is_found_then_repaired(tmp
     pipeline.build(site, out, OPTS, session=session)
     assert session.out_trusted
     assert session.audit(out, pipeline.out_stats(site, out)) == []
-    assert writer.prepare_spare(out, pipeline.spare_dir(site, out))   # as serve does when idle
+    assert not writer.prepare_spare(out, pipeline.spare_dir(site, out))   # the first build linked one as it wrote
+    assert tree_hash(pipeline.spare_dir(site, out)) == tree_hash(out)
 
     page = out / "cases" / "c1" / "index.html"
     page.write_text("hand edit", encoding="utf-8")

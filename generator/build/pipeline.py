@@ -115,19 +115,13 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
             phases.mark("static")
 
             # 6. Commit: OUT becomes the staging tree in one rename.
-            first = not out_dir.exists()
-            tx.commit(files, changed)
+            tx.commit(files, changed)   # a first build's spare tree was linked as files were written
             phases.mark("commit")
         except BaseException:
             tx.discard()
             raise
     if committed is not None:
         committed()
-    if first and tx.spare is not None and session is None:
-        # A first build swaps no old tree out to keep as the spare: make one (links to OUT's
-        # files, 0.24 s at 10,000 cases), or the next build with an edit links a fresh tree.
-        # serve makes it while idle instead.
-        writer.prepare_spare(out_dir, tx.spare)
 
     # 7. Remember what was built, so the next build renders only what changes.
     saved = manifest.save(entries, changed)

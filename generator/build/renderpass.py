@@ -34,7 +34,8 @@ def _render_chunk(chunk: list[tuple[Job, str]]) -> list[tuple[str, str, str, boo
     if renderer is None:
         renderer = worker_state["renderer"] = Renderer(worker_state["site"], worker_state["theme"], worker_state.get("bytecode"),  # type: ignore[arg-type]
                                                   worker_state.get("index"))  # type: ignore[arg-type]
-    staging, out_dir, fresh = worker_state["staging"], worker_state["out_dir"], worker_state["fresh"]
+    staging, out_dir, fresh, mirror = (worker_state["staging"], worker_state["out_dir"], worker_state["fresh"],
+                                       worker_state["mirror"])
     results = []
     for job, key in chunk:
         rel, data = renderer.render(job)  # type: ignore[attr-defined]
@@ -42,9 +43,9 @@ def _render_chunk(chunk: list[tuple[Job, str]]) -> list[tuple[str, str, str, boo
             results.append((job_id(job), key, rel, False, links.page_links(data.decode()) if rel.endswith(".html") else []))
             continue
         if isinstance(data, bytes):
-            changed = writer.put(staging, out_dir, rel, data, fresh)  # type: ignore[arg-type]
+            changed = writer.put(staging, out_dir, rel, data, fresh, mirror)  # type: ignore[arg-type]
         else:
-            changed = writer.put_parts(staging, out_dir, rel, data, fresh)  # type: ignore[arg-type]
+            changed = writer.put_parts(staging, out_dir, rel, data, fresh, mirror)  # type: ignore[arg-type]
         results.append((job_id(job), key, rel, changed, []))
     return results
 
@@ -124,7 +125,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         print("rendering: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()), file=sys.stderr)
     worker_state.clear()
     worker_state.update(bytecode=bytecode_dir, index=index, site=site, theme=theme, staging=tx.staging if tx else None,
-                   out_dir=tx.out_dir if tx else None, fresh=tx.fresh if tx else True)
+                   out_dir=tx.out_dir if tx else None, fresh=tx.fresh if tx else True, mirror=tx.mirror if tx else None)
     # The open data files are rendered here, in this process, with the record texts kept in
     # SITE/.cache: every edit rewrites them, and 10,000 records take a second to serialise.
     in_parent = [(job, key) for job, key in todo if job[0] in ("json", "csv")]

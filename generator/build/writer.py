@@ -100,28 +100,46 @@ def _keep_old(target: str, old: str, fresh: bool) -> None:
         os.link(old, target)
 
 
-def put(staging: Path, out_dir: Path, rel: str, data: bytes, fresh: bool) -> bool:
+def put(staging: Path, out_dir: Path, rel: str, data: bytes, fresh: bool, mirror: Path | None = None) -> bool:
     """Place one output file in staging; True if its bytes differ from OUT's.
 
     Unchanged bytes are not written: a fresh staging tree links OUT's file, a
-    spare already holds it.
+    spare already holds it. `mirror`: a tree that gets a link to the file too (the
+    first build's spare, see Transaction).
     """
     target = safe_join(staging, rel)
     old = safe_join(out_dir, rel)
     if _same_bytes(old, data):
         _keep_old(target, old, fresh)
-        return False
-    if fresh:  # a fresh tree holds only what this build put there: write in place, no rename
+        changed = False
+    else:
+        changed = True
         try:
-            _write_new(target, data)
-            return True
+            if not fresh:
+                raise FileExistsError
+            _write_new(target, data)  # a fresh tree holds only what this build put there: no rename
         except FileExistsError:
-            pass
-    replace_file(target, data)
-    return True
+            replace_file(target, data)
+    if mirror is not None:
+        _link_into(mirror, rel, target)
+    return changed
 
 
-def put_parts(staging: Path, out_dir: Path, rel: str, parts: Iterable[bytes], fresh: bool) -> bool:
+def _link_into(tree: Path, rel: str, source: str) -> None:
+    """A link to `source` at `rel` in `tree`, replacing what is there."""
+    link = safe_join(tree, rel)
+    try:
+        os.link(source, link)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.link(source, link)
+    except FileExistsError:
+        os.unlink(link)
+        os.link(source, link)
+
+
+def put_parts(staging: Path, out_dir: Path, rel: str, parts: Iterable[bytes], fresh: bool,
+              mirror: Path | None = None) -> bool:
     """`put` for a file made in pieces (the open data files: hundreds of MB at 100,000
     cases), written as they come and compared with OUT's file afterwards."""
     target = safe_join(staging, rel)
@@ -139,9 +157,11 @@ def put_parts(staging: Path, out_dir: Path, rel: str, parts: Iterable[bytes], fr
     if same:
         os.unlink(temporary)
         _keep_old(target, old, fresh)
-        return False
-    os.replace(temporary, target)
-    return True
+    else:
+        os.replace(temporary, target)
+    if mirror is not None:
+        _link_into(mirror, rel, target)
+    return not same
 
 
 def link_unchanged(staging: Path, out_dir: Path, rel: str) -> None:
@@ -214,9 +234,9 @@ def _write_state(state_file: Path, state: dict | None) -> None:  # type: ignore[
 
 
 def prepare_spare(out_dir: Path, spare: Path) -> bool:
-    """Make a spare for the next build where there is none (the first build of an OUT
-    renames its staging tree into place and keeps nothing): a tree of links to OUT's
-    files. serve does this while idle, so the first edit after it starts is as quick
+    """Make a spare for the next build where there is none (a first build links one as it
+    writes, but OUT may come from elsewhere, or its spare may have been deleted): a tree of
+    links to OUT's files. serve does this while idle, so the first edit after it starts is as quick
     as the next ones (an edit saved meanwhile waits for it: 0.9 s at 10,000 cases, where
     its build would otherwise link a fresh tree itself, 1.5 s). False when there was
     nothing to do or it cannot be done here."""
@@ -278,6 +298,14 @@ class Transaction:
                 shutil.rmtree(spare, ignore_errors=True)
             self.staging = new_staging(out_dir)
             self.fresh, self.present = True, set()
+        # A first build swaps no old tree out to keep as the spare: every file it puts is linked
+        # into a new spare as it is written (by the workers, in parallel), instead of linking
+        # the whole tree after the commit (0.45 s at 10,000 cases, with one core idle).
+        self.mirror: Path | None = None
+        if spare is not None and not out_dir.exists():
+            self.mirror = spare.with_name(spare.name + ".new")
+            shutil.rmtree(self.mirror, ignore_errors=True)
+            self.mirror.mkdir()
         self.written: set[str] = set()
 
     def _read_state(self) -> dict | None:  # type: ignore[type-arg]
@@ -293,7 +321,7 @@ class Transaction:
             link_unchanged(self.staging, self.out_dir, rel)
 
     def put(self, rel: str, data: bytes) -> bool:
-        changed = put(self.staging, self.out_dir, rel, data, self.fresh)
+        changed = put(self.staging, self.out_dir, rel, data, self.fresh, self.mirror)
         if changed:
             self.written.add(rel)
         return changed
@@ -308,6 +336,10 @@ class Transaction:
                 _remove(self.staging, rel)
         if not self.out_dir.exists():
             os.rename(self.staging, self.out_dir)
+            if self.mirror is not None and self.spare is not None:
+                os.rename(self.mirror, self.spare)
+                self._write_state({"out": str(self.out_dir), "spare": self.spare.stat().st_ino, "delta": [],
+                                   "files": sorted(files)})
             return
         if not _exchange(self.staging, self.out_dir):
             # No renameat2 (not Linux): two renames, with a brief moment without OUT.
@@ -330,3 +362,5 @@ class Transaction:
     def discard(self) -> None:
         """Forget a failed build's writes; OUT was never touched."""
         shutil.rmtree(self.staging, ignore_errors=True)  # a half-updated spare is rebuilt afresh next time
+        if self.mirror is not None:
+            shutil.rmtree(self.mirror, ignore_errors=True)
