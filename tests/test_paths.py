@@ -189,3 +189,13 @@ def test_links_out_of_the_site_are_never_read(tmp_path: Path, capsys: pytest.Cap
     assert run(["build", str(site), "-o", str(tmp_path / "out")], capsys)[0] == 0
     assert not (tmp_path / "out" / "leak.txt").exists()
     assert "不应发布" not in "".join(p.read_text("utf-8", "replace") for p in (tmp_path / "out").rglob("*.html"))
+
+
+def test_a_document_whose_title_and_file_name_make_no_slug_is_told_to_add_one(world: Path,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """`2022-01-04-..md` titled `..` gave the address reports//, written over the reports list."""
+    (world / "site" / "content" / "reports").mkdir()
+    (world / "site" / "content" / "reports" / "2022-01-04-..md").write_text("---\ntitle: '..'\n---\n正文\n", "utf-8")
+    code, err = build_confined(world, capsys)
+    assert code == 1
+    assert "content/reports/2022-01-04-..md:1: 无法从标题或文件名生成网址；请写上 slug" in err

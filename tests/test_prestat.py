@@ -9,7 +9,7 @@ import pytest
 
 from conftest import case_text, make_site, run, tree_hash
 from generator.build import pipeline
-from generator.build import prestat
+from generator.build import prestat, workers
 from generator.build.cache import PageManifest
 from generator.source.config import BuildOptions
 from generator.source.discovery import discover_with_stats
@@ -29,7 +29,7 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, 
     monkeypatch.setattr(prestat, "pays_off", lambda site_dir, use_cache, jobs: True)
     # Browser tests earlier in the session leave Playwright's threads running, and the helper
     # is not forked beside other threads; the helper itself takes no lock they could hold.
-    monkeypatch.setattr(prestat.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     used: list[str] = []
     real_listing = prestat.Prestat.listing
 

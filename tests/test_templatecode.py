@@ -69,3 +69,23 @@ def test_an_error_in_an_inlined_partial_is_told_at_its_own_line(tmp_path: Path, 
     assert code == 1
     assert f"themes/default/templates/partials/related.html (built-in):{line}: 模板错误：'township'" in err
 
+
+
+def test_a_card_serves_pages_of_every_depth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A built-in card is rendered once, with a stand-in root swapped for each page's own; a
+    site's own card is rendered for each root, as it may use the root in any way it likes."""
+    cases = {f"content/cases/c{i}.md": case_text(title=f"案例{i}", slug=f"c{i}", date=f"2021-06-{i + 1:02d}")
+             for i in range(5)}
+    site = make_site(tmp_path / "site", {**cases, "site.yaml": "title: 测试公报\nbase_url: https://bulletin.test/\nper_page: 2\n"})
+    assert run(["build", str(site), "--jobs", "1"], capsys)[0] == 0
+    out = site / "output"
+    first = (out / "townships/liangquan/index.html").read_text("utf-8")
+    third = (out / "townships/liangquan/page/3/index.html").read_text("utf-8")
+    assert 'href="../../cases/c4/index.html"' in first and 'href="../../../../cases/c0/index.html"' in third
+    assert "\x00" not in first + third
+    (site / "templates" / "partials").mkdir(parents=True)
+    (site / "templates" / "partials" / "card.html").write_text(
+        '<li class="own-card" data-root="{{ root }}"><a href="{{ url(urls.case(case.slug)) }}">{{ case.title }}</a></li>\n', "utf-8")
+    assert run(["build", str(site), "--jobs", "1"], capsys)[0] == 0
+    third = (out / "townships/liangquan/page/3/index.html").read_text("utf-8")
+    assert '<li class="own-card" data-root="../../../../"><a href="../../../../cases/c0/index.html">案例0</a></li>' in third

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import case_text, make_site, tree_hash
 
-from generator.build import unchanged
+from generator.build import unchanged, workers
 from generator.build.pipeline import build
 from generator.build.report import BuildReport
 from generator.core.errors import Problem
@@ -108,3 +108,30 @@ def test_an_edit_forgets_the_record_and_warnings_come_back_as_they_were(site: Pa
     unchanged.remember(site, out, inputs, BuildReport(7, 0, 7, 1.0, (warning,), unpublished=(1, 2)))
     replayed = unchanged.quick_report(site, out, inputs)
     assert replayed is not None and replayed.warnings == (warning,) and replayed.unpublished == (1, 2)
+
+
+def test_a_large_out_is_walked_by_two_processes_with_the_same_answer(site: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """From FORK_FROM entries on, a forked child walks half of OUT: the hash must not tell
+    the difference, and a hand edit in either half must still show."""
+    out = tmp_path / "out"
+    settle(site, out)
+    serial = unchanged.out_hash(out)
+    monkeypatch.setattr(unchanged, "FORK_FROM", 1)
+    # Browser tests earlier in a session leave Playwright's threads running, beside which
+    # nothing is forked; the child takes no lock they could hold.
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
+    forks: list[int] = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    assert unchanged.out_hash(out) == serial
+    roots = [Path(p) for p in unchanged._subtrees(str(out))]   # the child walks roots[0::2]
+    for root in roots[:2]:   # a file in each half
+        page = root if root.is_file() else next(p for p in sorted(root.rglob("*")) if p.is_file())
+        page.write_bytes(page.read_bytes() + b" ")
+        assert unchanged.out_hash(out) != serial
+        monkeypatch.setattr(unchanged, "FORK_FROM", 10**9)
+        edited = unchanged.out_hash(out)
+        monkeypatch.setattr(unchanged, "FORK_FROM", 1)
+        assert unchanged.out_hash(out) == edited
+    assert len(forks) == 5   # every hash above but the serial ones came from two processes

@@ -10,20 +10,16 @@ import dataclasses
 import gc
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from generator.build import assets, prestat, searchindex, unchanged, writer
-from generator.build.cache import PageManifest, RecordCache, records_stamp
-from generator.build.load import load_site
-from generator.build.renderpass import Progress, render_site
+from generator.build import unchanged
 from generator.build.report import BuildReport, Phases
-from generator.build.session import Session
-from generator.build.workers import collector_paused
-from generator.core.cachefiles import CACHE_DIR, sweep_litter
-from generator.core.errors import Problems
-from generator.site.taxonomy import check_paths
 from generator.source.config import BuildOptions
-from generator.source.model import Site
+
+if TYPE_CHECKING:
+    from generator.build.renderpass import Progress
+    from generator.build.session import Session
+    from generator.source.model import Site
 
 
 def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None = None,
@@ -59,6 +55,14 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
 
 def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None,
            committed: Callable[[], None] | None, session: Session | None) -> BuildReport:
+    # Imported here, not at the top: a build with nothing to do (step 0 above) needs none of
+    # them, and importing them (Jinja, Markdown, the model, the renderer) took 0.12 s of it.
+    from generator.build import assets, prestat, searchindex, writer
+    from generator.build.cache import PageManifest, RecordCache, records_stamp
+    from generator.build.load import load_site
+    from generator.build.renderpass import render_site
+    from generator.build.workers import collector_paused
+    from generator.core.cachefiles import CACHE_DIR, sweep_litter
     phases = Phases()
     # 1. Load: read and validate every source (cached by size and mtime), resolve today once.
     if opts.use_cache:
@@ -136,16 +140,21 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
 
 def spare_dir(site_dir: Path, out_dir: Path) -> Path:
     """Where the tree swapped out of OUT is kept for the next build (see writer.Transaction)."""
+    from generator.build.cache import PageManifest
+    from generator.core.cachefiles import CACHE_DIR
     return site_dir / CACHE_DIR / f"spare-{PageManifest.name(out_dir)}"
 
 
 def out_stats(site_dir: Path, out_dir: Path) -> dict[str, tuple[int, int]]:
     """The size and mtime of every page file in OUT as the last build recorded them."""
+    from generator.build.cache import PageManifest
     return PageManifest(site_dir, out_dir).stats
 
 
 def _check_body_paths(site: Site, files: set[str]) -> None:
     """A body's root-absolute link to nothing stops the build before OUT changes (`check` says so too)."""
+    from generator.core.errors import Problems
+    from generator.site.taxonomy import check_paths
     problems = Problems(site.config.language)
     check_paths([*site.cases, *site.reports, *site.pages], files, problems)
     problems.raise_if_errors()

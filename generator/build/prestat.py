@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import marshal
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
 from generator.build.cache import DocCache
+from generator.build.workers import fork_with_pipe, write_all
 from generator.core.cachefiles import differing_files
 from generator.source.discovery import Listing, discover_with_stats
 
@@ -31,28 +31,8 @@ def pays_off(site_dir: Path, use_cache: bool, jobs: int) -> bool:
 
 class Prestat:
     def __init__(self, site_dir: Path, out_dir: Path, manifest_path: Path) -> None:
-        self._pid = 0
-        self._read_fd = -1
-        # Forking copies only this thread; with others running (serve) a lock could be held.
-        if not hasattr(os, "fork") or threading.active_count() > 1:
-            return
-        read_fd, write_fd = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
-            return
-        if pid == 0:   # the helper: answer, then leave without running any cleanup of the parent's
-            status = 1
-            try:
-                os.close(read_fd)
-                _answer(site_dir, out_dir, manifest_path, write_fd)
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_fd)
-        self._pid, self._read_fd = pid, read_fd
+        child = fork_with_pipe(lambda write_fd: _answer(site_dir, out_dir, manifest_path, write_fd))
+        self._pid, self._read_fd = child if child is not None else (0, -1)
 
     def _receive(self) -> Any:
         """The helper's next message, or None once it cannot answer (then never again)."""
@@ -116,6 +96,4 @@ def _answer(site_dir: Path, out_dir: Path, manifest_path: Path, write_fd: int) -
 
 def _send(write_fd: int, value: Any) -> None:
     data = marshal.dumps(value)
-    view = memoryview(len(data).to_bytes(8, "little") + data)
-    while view:
-        view = view[os.write(write_fd, view):]
+    write_all(write_fd, len(data).to_bytes(8, "little") + data)

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import gc
-from contextlib import contextmanager
+import marshal
 import os
 import signal
-from typing import Any, Iterator
-
-
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 
 @contextmanager
@@ -45,3 +45,63 @@ worker_state: dict[str, object] = {}
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def fork_with_pipe(answer: Callable[[int], None]) -> tuple[int, int] | None:
+    """Fork a child that runs answer(write_fd) and exits without running any of this process's
+    cleanup; (its pid, the pipe's read end) here. None where fork is missing or other threads
+    run (a lock one of them holds would stay held in the child)."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:
+        status = 1
+        try:
+            os.close(read_fd)
+            answer(write_fd)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class Forked:
+    """`function(*args)` run in a forked child while this process does something else, its
+    result (a value marshal can write) read back by `result()`. For work that mostly waits
+    on the kernel, such as stat calls. Where there is no child, or it fails, `result()` runs
+    the function here instead."""
+
+    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
+        self._function, self._args = function, args
+        self._child = fork_with_pipe(lambda fd: write_all(fd, marshal.dumps(function(*args))))
+
+    def result(self) -> Any:
+        if self._child is not None:
+            pid, read_fd = self._child
+            self._child = None
+            chunks = []
+            try:
+                while chunk := os.read(read_fd, 1 << 20):
+                    chunks.append(chunk)
+            finally:
+                os.close(read_fd)
+                _, status = os.waitpid(pid, 0)
+            if status == 0:
+                try:
+                    return marshal.loads(b"".join(chunks))
+                except (EOFError, ValueError, TypeError):
+                    pass
+        return self._function(*self._args)

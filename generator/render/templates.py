@@ -33,6 +33,10 @@ class Templates:
         self._exact: jinja2.Environment | None = None   # without inlined partials: see render()
         self._macros_imported = False
 
+    def is_builtin(self, filename: str | None) -> bool:
+        """Whether a template file is the built-in theme's (not a site's or a named theme's)."""
+        return self.env.is_builtin(filename)  # type: ignore[attr-defined, no-any-return]
+
     def _environment(self, inline: bool) -> jinja2.Environment:
         env = make_environment(self.theme, self.bytecode_dir if inline else None, inline)
         env.globals.update(self.globals)

@@ -216,14 +216,21 @@ class _Environment(jinja2.Environment):
         self._loaded = {}
         self.inline = inline
         self._builtin = str(builtin_theme_dir().resolve()) + os.sep
+        self._builtin_files: dict[str, bool] = {}
 
-    def _is_builtin(self, filename: str | None) -> bool:
-        return filename is not None and os.path.realpath(filename).startswith(self._builtin)
+    def is_builtin(self, filename: str | None) -> bool:
+        """Whether a template file is the built-in theme's (asked for every cached piece a page shows)."""
+        if filename is None:
+            return False
+        found = self._builtin_files.get(filename)
+        if found is None:
+            found = self._builtin_files[filename] = os.path.realpath(filename).startswith(self._builtin)
+        return found
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
         tree = super()._parse(source, name, filename)
-        if self.inline and self._is_builtin(filename):
-            inline_partials(self, tree, self._is_builtin)
+        if self.inline and self.is_builtin(filename):
+            inline_partials(self, tree, self.is_builtin)
         return tree
 
     def make_globals(self, d: Any) -> Any:

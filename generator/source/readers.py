@@ -74,7 +74,12 @@ def _slug(r: Reader, fallback: Callable[[], str]) -> str:
         r.error("slug", f"slug「{slug}」只能用小写英文字母、数字和单个连字符（最多 80 个字符）{hint_zh}",
                 f"slug `{slug}` may only use a-z, 0-9 and single hyphens (at most 80 characters){hint_en}", at_value=True)
         return ""
-    return slug or fallback()
+    made = slug or fallback()
+    if not made:   # a title and a file name of dots and slashes: no address could be made
+        r.error("slug", "无法从标题或文件名生成网址；请写上 slug，只用小写英文字母、数字和连字符，例如 slug: liangquan-bridge",
+                "no address can be made from the title or the file name; add a slug of a-z, 0-9 and hyphens, "
+                "e.g. slug: liangquan-bridge")
+    return made
 
 
 def stage_aliases(config: SiteConfig) -> dict[str, str]:
