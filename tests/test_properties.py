@@ -246,7 +246,11 @@ PRUNING_PIECES = MARKDOWN + ["~~~\ncode\n~~~\n", "```py\nx\n```\n", "a  \nb", "a
                              "\\*", "\\[x]", "<https://example.org>", "<a@b.cn>", "![p](/x.png)", "![p][r]\n\n[r]: /y.png",
                              "[a][r]\n\n[r]: /z", "[r]", "**b**", "__u__", "_e_", "***", "a | b\n--|--\n1 | 2\n",
                              "[^n]\n\n[^n]: note", "&copy;", "&#x41;", "`code`", "``a`b``", "\t- tab item",
-                             "<div>", "</div>\n", "<!-- c -->", "<br>", "<span>s</span>", "&#12", "&", "a<b", "<!"]
+                             "<div>", "</div>\n", "<!-- c -->", "<br>", "<span>s</span>", "&#12", "&", "a<b", "<!",
+                             # what block processors look for: indents, numbers, rules, underlines, references
+                             "\n    code\n", "\n\tcode\n", "\n1. one\n2. two\n", "\n3) three\n", "\nTitle\n=====\n",
+                             "\ntext\n---\n", "\n* * *\n", "\n- - -\n", "\n___\n", "\n+ plus\n", "\n[r]: /x\n", "\n> q\n",
+                             "\n- a\n\n    more\n", "\n1. a\n\n        code\n"]
 
 
 @settings(max_examples=1500, deadline=None, database=None, suppress_health_check=list(HealthCheck))

@@ -7,16 +7,21 @@ Loads with libyaml (CSafeLoader) where available. Differences from plain
 - duplicate keys, aliases/anchors and non-scalar keys are errors.
 Mappings come back as `YMap` (a dict with `key_line`/`value_line`) and
 sequences as `YList` (a list with `item_line`), lines 1-based in the file.
+The plain front matter editors usually write is read by yamlfast.py, much faster
+and to the same result; everything else goes through libyaml.
 Pure apart from the text it is given.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from yaml.constructor import ConstructorError
+
+from generator.core.yamlfast import fast_load
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -149,11 +154,44 @@ _SCALARS = {f"tag:yaml.org,2002:{name}": getattr(yaml.constructor.SafeConstructo
             for name in ("null", "bool", "int", "float")}
 
 
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+@functools.lru_cache(maxsize=4096)   # front matter repeats its keys and many values; all immutable
+def plain_scalar(value: str) -> Any:
+    """A plain (unquoted) scalar's value as the libyaml path gives it: the same resolvers
+    (only true/false are booleans, dates stay text) and constructors. Raises ValueError
+    where that path reports an error (`0x_`, `=`, `<<`, more digits than Python reads)."""
+    if value.isascii() and value.isdigit() and value[0] != "0":
+        return int(value)    # what construct_yaml_int makes of a plain decimal, without its detours
+    for tag, regexp in _BY_FIRST.get(value[:1], _NO_RESOLVERS):
+        if regexp.match(value):
+            construct = _SCALARS.get(tag)
+            if construct is None:
+                raise ValueError(tag)
+            try:
+                return construct(_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+            except (KeyError, ValueError, IndexError, OverflowError):
+                raise ValueError(value) from None
+    return value
+
+
+def load_yaml_fast(text: str, line_offset: int = 0) -> Any | None:
+    """What load_yaml gives, read by yamlfast.py; None when the text is outside its subset."""
+    return fast_load(text, line_offset, plain_scalar, YMap, YList)
+
+
 def load_yaml(text: str, line_offset: int = 0) -> Any:
     """Parse one YAML document; line numbers are shifted by `line_offset`.
 
     Raises YamlError with a message in Chinese and English.
     """
+    fast = fast_load(text, line_offset, plain_scalar, YMap, YList)
+    return fast if fast is not None else load_yaml_libyaml(text, line_offset)
+
+
+def load_yaml_libyaml(text: str, line_offset: int = 0) -> Any:
+    """load_yaml without the fast path: every text through libyaml."""
     loader = _StrictLoader(text)
     loader.line_offset = line_offset
     try:

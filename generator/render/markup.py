@@ -46,7 +46,13 @@ _INLINE_NEEDS = {
     # (tabs become spaces and "\r" newlines before inline patterns run; see also _markdown)
     "linebreak": (" \n", "\t\n", "\r"),
 }
-_instances: dict[tuple[tuple[str, ...], tuple[str, ...]], markdown.Markdown] = {}
+# Block processors by what their block must hold (tabs are spaces by then; "empty" and
+# "paragraph" take any block). Tried on every block in turn: a paragraph met seven of them.
+_BLOCK_NEEDS = {
+    "indent": ("    ", "\t"), "code": ("    ", "\t"), "hashheader": ("#",), "setextheader": ("=", "-"),
+    "hr": ("-", "_", "*"), "olist": (".",), "ulist": ("*", "+", "-"), "quote": (">",), "reference": ("]:",),
+}
+_instances: dict[tuple[tuple[str, ...], ...], markdown.Markdown] = {}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _STASH = re.compile("\x02wzxhzdk:\\d+\x03")
 
@@ -80,7 +86,8 @@ _PATH_TAIL = re.compile(r"([^#?]*)(.*)", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
 
-_NEEDLES = tuple(sorted({n for needs in (*_EXTENSION_NEEDS.values(), *_INLINE_NEEDS.values()) for n in needs}))
+_NEEDLES = tuple(sorted({n for needs in (*_EXTENSION_NEEDS.values(), *_INLINE_NEEDS.values(), *_BLOCK_NEEDS.values())
+                         for n in needs}))
 _by_needles: dict[tuple[tuple[str, ...], bool], markdown.Markdown] = {}
 
 
@@ -102,12 +109,15 @@ def _pruned(present: set[str], spaces_may_end_a_line: bool) -> markdown.Markdown
     unused_ext = tuple(e for e, needs in _EXTENSION_NEEDS.items() if present.isdisjoint(needs))
     unused_inline = tuple(p for p, needs in _INLINE_NEEDS.items()
                           if present.isdisjoint(needs) and not (p == "linebreak" and spaces_may_end_a_line))
-    key = (unused_ext, unused_inline)
+    unused_block = tuple(p for p, needs in _BLOCK_NEEDS.items() if present.isdisjoint(needs))
+    key = (unused_ext, unused_inline, unused_block)
     md = _instances.get(key)
     if md is None:
         md = _instance([e for e in EXTENSIONS if e not in unused_ext])
         for name in unused_inline:
             md.inlinePatterns.deregister(name, strict=False)
+        for name in unused_block:
+            md.parser.blockprocessors.deregister(name, strict=False)
         # Passes over the whole body that find nothing to do: html_block reads "<" (raw HTML)
         # and "&" (it completes `&#12` to `&#12;`), and only a backslash escape leaves the
         # placeholders `unescape` turns back.
