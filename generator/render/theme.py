@@ -182,12 +182,14 @@ def make_environment(theme: Theme, bytecode_dir: Path | None = None, inline: boo
 
 
 def precompile(theme: Theme, bytecode_dir: Path) -> None:
-    """Compile every template of the theme into `bytecode_dir` (a cold build does this while
+    """Compile the theme's page templates into `bytecode_dir` (a cold build does this while
     worker processes parse the content: each worker would otherwise compile the templates
-    it meets, 0.1 s for all of them). A template that does not compile is left to the
-    render, which reports it at its line."""
+    it meets, 0.3 s for all of them). Not partials/: the built-in ones are compiled into the
+    templates that include them, and the few a page renders on their own (cards, navigation)
+    are compiled when first met. A template that does not compile is left to the render,
+    which reports it at its line."""
     env = make_environment(theme, bytecode_dir)
-    for name in env.list_templates(filter_func=lambda n: not n.startswith("default/")):
+    for name in env.list_templates(filter_func=lambda n: not n.startswith(("default/", "partials/"))):
         try:
             env.get_template(name)
         except Exception:  # noqa: BLE001 (any file in a template folder, used or not: Python's own
