@@ -74,13 +74,14 @@ class Renderer:
     # -- helpers shared by templates -------------------------------------------------
     @jinja2.pass_context
     def _cached_include(self, context: jinja2.runtime.Context, name: str, key: Any, **values: Any) -> Markup:
-        """Include `name`, rendered once per (name, root, key) and reused: for the pieces many pages
+        """Include `name`, rendered once per (name, key) and reused: for the pieces many pages
         repeat (navigation, footer, case cards). `key` must cover everything the piece shows
         that is not the same on every page; `values` are passed to it like loop variables.
 
         A piece of the built-in theme makes its links from a stand-in root, swapped for each
-        page's own (escaped, as its links would be), so one card serves pages of every depth:
-        a cold 10,000-case build rendered 37,000 cards, each case's about four times."""
+        page's own (escaped, as its links would be), so one card serves pages of every depth
+        (a cold 10,000-case build rendered 37,000 cards, each case's about four times). A
+        site's own piece may use its root in any way: it is rendered once per root too."""
         template = context.environment.get_template(name)
         shared = self.templates.is_builtin(template.filename)
         memo = (name, key) if shared else (name, context["root"], key)
