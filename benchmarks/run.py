@@ -360,19 +360,37 @@ def run_photos(n: int, rounds: int, work: Path) -> None:
     print(f"warm output byte-identical to a cold build: {'yes' if identical else 'NO'}")
 
 
-def print_table(rows: Rows) -> None:
+# Issue [11]'s targets at 10,000 cases: a row's median wall time at most this (seconds, or
+# the median of the peer named).
+TARGETS = {"bulletin cold": "hugo cold", "bulletin warm, no edit": 0.30, "bulletin warm, 1 body edit": 0.25,
+           "bulletin warm, township move": 0.50}
+
+
+def print_table(rows: Rows, n: int = 0) -> None:
     """Medians per row; with a loaded condition, quiet and loaded side by side."""
     med = statistics.median
 
     def wall(name: str, condition: str) -> float:
         return med(r.wall for r in rows[name][condition])
+
+    def target(name: str) -> str:
+        goal = TARGETS.get(name) if n == 10_000 else None
+        if isinstance(goal, str):
+            if goal not in rows:
+                return ""
+            goal_text, goal = f"≤ {goal.split()[0]}", wall(goal, "quiet")
+        elif goal is None:
+            return ""
+        else:
+            goal_text = f"≤ {goal:.2f}s"
+        return f"target {goal_text}: {'met' if wall(name, 'quiet') <= goal else 'NOT met'}"
     cold = rows.get("bulletin cold")
     if not any("loaded" in by for by in rows.values()):
-        print(f"{'build':32} {'median wall':>12} {'peak MiB':>10} {'CPU s':>8} {'runs':>5}  vs bulletin cold")
+        print(f"{'build':32} {'median wall':>12} {'peak MiB':>10} {'CPU s':>8} {'runs':>5}  vs bulletin cold / issue [11]")
         for name, by in rows.items():
             runs = by["quiet"]
             ratio = (f"bulletin/{name.split()[0]} = {wall('bulletin cold', 'quiet') / wall(name, 'quiet'):.2f}"
-                     if cold and not name.startswith("bulletin") else "")
+                     if cold and not name.startswith("bulletin") else target(name))
             print(f"{name:32} {wall(name, 'quiet'):>11.2f}s {med(r.peak for r in runs):>10.0f} "
                   f"{med(r.cpu for r in runs):>8.2f} {len(runs):>5}  {ratio}")
         return
@@ -456,7 +474,7 @@ def main() -> None:
     try:
         for n in args.cases:
             rows, timings = run_size(n, args.rounds, args.work, peers, args.load)
-            print_table(rows)
+            print_table(rows, n)
             print_phases(timings)
             if args.photos:
                 run_photos(n, args.rounds, args.work)
