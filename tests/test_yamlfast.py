@@ -278,7 +278,7 @@ def documents(draw: Any) -> str:
     return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
 
 
-@settings(max_examples=2000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=600, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(documents(), st.integers(0, 5))
 @example("a: [x, 'y']\nb: {c: 'd', e: f}\n", 0)
 @example("- a: 1\n  b:\n  - x\n  c: 2\n", 1)
@@ -292,7 +292,7 @@ safe_keys = st.text(alphabet="abcxyz_-0", min_size=1, max_size=5).filter(lambda 
 safe_trees = trees(st.sampled_from(SAFE_PLAIN + SAFE_QUOTED), st.sampled_from(SAFE_FLOW + SAFE_QUOTED), safe_keys, unique=True)
 
 
-@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(st.data(), st.integers(0, 5))
 def test_supported_documents_take_the_fast_path(data: st.DataObject, offset: int) -> None:
     root = data.draw(safe_trees)
@@ -300,7 +300,7 @@ def test_supported_documents_take_the_fast_path(data: st.DataObject, offset: int
     assert check(text, offset) is not None, text
 
 
-@settings(max_examples=1500, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=500, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.one_of(st.sampled_from(PLAIN), st.sampled_from(QUOTED), TEXT), min_size=1, max_size=3),
        st.sampled_from(["k: {0}", "- {0}", "k: [{1}]", "k: {{a: {0}, b: {2}}}", "- [{0}, {2}]", "k:  {0}  # c"]))
 def test_scalars_read_the_same(scalars: list[str], form: str) -> None:
