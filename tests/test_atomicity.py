@@ -26,7 +26,7 @@ from pathlib import Path
 from conftest import REPO, case_text, make_site, tree_hash
 from generator.core.themedir import builtin_theme_dir
 
-KILLS = 50
+KILLS = 30
 
 
 def version_a() -> dict[str, str]:

@@ -181,13 +181,13 @@ def assert_allowed(cleaned: str) -> None:
                 assert scheme in sanitize.URL_SCHEMES, (tag, name, value)
 
 
-@settings(max_examples=600, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(markup())
 def test_the_sanitiser_lets_through_only_its_allowlist(html_text: str) -> None:
     assert_allowed(sanitize.clean(html_text))
 
 
-@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.one_of(markup(), st.sampled_from(MARKDOWN)), max_size=6).map("\n".join))
 def test_markdown_bodies_come_out_within_the_allowlist(text: str) -> None:
     assert_allowed(render_body(text))

@@ -278,7 +278,7 @@ def documents(draw: Any) -> str:
     return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
 
 
-@settings(max_examples=600, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(documents(), st.integers(0, 5))
 @example("a: [x, 'y']\nb: {c: 'd', e: f}\n", 0)
 @example("- a: 1\n  b:\n  - x\n  c: 2\n", 1)

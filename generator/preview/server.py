@@ -242,7 +242,7 @@ class Preview:
     def start(self) -> None:
         """Start watching and serving (the watcher first, so no edit made during the first build is lost)."""
         self.watcher.start()
-        self._http_thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
+        self._http_thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                              name="bulletin-http", daemon=True)
         self._http_thread.start()
 
