@@ -49,7 +49,7 @@ def test_a_second_build_with_nothing_changed_is_answered_quickly(site: Path, tmp
 
 @pytest.mark.parametrize("change", ["touch a case", "new case", "site.yaml", "a template", "a static file",
                                     "out edited in place", "out file deleted", "out file added", "another day",
-                                    "drafts", "base url"])
+                                    "drafts", "base url", "a killed build's staging folder"])
 def test_any_change_takes_the_full_path(change: str, site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     settle(site, out)
@@ -78,8 +78,11 @@ def test_any_change_takes_the_full_path(change: str, site: Path, tmp_path: Path,
         opts = BuildOptions(jobs=1, drafts=True)
     elif change == "base url":
         opts = BuildOptions(jobs=1, base_url="https://other.test/")
+    elif change == "a killed build's staging folder":
+        (tmp_path / ".out.staging-99999" / "cases").mkdir(parents=True)
     report = build(site, out, opts)
     assert not quick(report), change
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []   # swept by the full path
     # and the full build made OUT what a build from nothing makes
     fresh = tmp_path / "fresh"
     build(site, fresh, BuildOptions(jobs=1, use_cache=False, drafts=opts.drafts, base_url=opts.base_url))

@@ -235,6 +235,33 @@ def test_rebuilds_into_one_out_always_equal_a_fresh_build(site: Path, tmp_path: 
         assert [rel for rel in warm if warm[rel] != cold[rel]] == [], f"after step {number}"
 
 
+def test_a_few_pages_rendered_beside_the_open_data_equal_a_cold_build(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large site's small rebuild renders its pages in one worker while the main process makes
+    the open data files and the search index (build/renderpass.py): forced here on a small site."""
+    from generator.build import renderpass
+    pools: list[int] = []
+    real_pool = renderpass.worker_pool
+
+    def counted_pool(processes: int, **options: object) -> object:
+        pools.append(processes)
+        return real_pool(processes, **options)
+    monkeypatch.setattr(renderpass, "_beside", lambda pages, cases: pages < 200)
+    monkeypatch.setattr(renderpass, "worker_pool", counted_pool)
+    out = tmp_path / "out"
+    assert run(["build", str(site), "-o", str(out), "--jobs", "2"], capsys)[0] == 0
+    case = site / "content/cases/chengguan-road.md"
+    case.write_text(case.read_text("utf-8").replace("township: 望江县/城关镇", "township: 造甲乡"), encoding="utf-8")
+    pools.clear()
+    assert run(["build", str(site), "-o", str(out), "--jobs", "2"], capsys)[0] == 0
+    assert pools == [1]   # the township move's pages went to one worker
+    cold = tmp_path / "cold"
+    assert run(["build", str(site), "-o", str(cold), "--no-cache"], capsys)[0] == 0
+    warm_files, cold_files = site_files(out), site_files(cold)
+    assert sorted(warm_files) == sorted(cold_files)
+    assert [rel for rel in warm_files if warm_files[rel] != cold_files[rel]] == []
+
+
 def site_files(root: Path) -> dict[str, bytes]:
     """Every file, the search index included."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -127,12 +127,22 @@ def _walk_folder(path: str, found: list[tuple[str, int, int, int]]) -> None:
 def quick_report(site_dir: Path, out_dir: Path, inputs: str) -> BuildReport | None:
     """The last build's report when nothing it read or wrote has changed since; else None."""
     kept = read_cached(stamp_path(site_dir, out_dir), code_fingerprint())
-    if not kept or kept.get("inputs") != inputs or kept.get("out") != out_hash(out_dir):
+    if not kept or kept.get("inputs") != inputs or _litter(out_dir) or kept.get("out") != out_hash(out_dir):
         return None
     pages = int(kept["pages"])
     warnings = tuple(Problem(*p) for p in kept["warnings"])
     drafts, future = kept["unpublished"]
     return BuildReport(pages, 0, pages, 0.0, warnings, unpublished=(int(drafts), int(future)))
+
+
+def _litter(out_dir: Path) -> bool:
+    """A staging folder beside OUT (writer.staging_prefix) that a killed build left: the full
+    path sweeps it away."""
+    prefix = f".{out_dir.name}.staging-"
+    try:
+        return any(name.startswith(prefix) for name in os.listdir(out_dir.parent))
+    except OSError:
+        return False
 
 
 def remember(site_dir: Path, out_dir: Path, inputs: str, report: BuildReport) -> None:
