@@ -3,11 +3,12 @@ table plus its delta give exactly what parsing the files gives."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import case_text, make_site, run, tree_hash
+from conftest import REPO, case_text, make_site, run, tree_hash
 from generator.core import cachefiles
 from generator.build import cache, doccodec
 from generator.build import load
@@ -127,6 +128,63 @@ def test_body_only_edits_reuse_recorded_keys_and_equal_a_cold_build(site_copy: P
     append_to_body(3, "content/cases/miaonan-canal/index.md", "\n又一段。\n")
     append_to_body(4, "content/reports/2022-01-10-xieshang-xiachen-xiangzhen.md", "\n另见[南干渠](case:miaonan-canal)。\n")
     append_to_body(5, "content/cases/huayang-convener.md", "\n最后一段。\n")
+
+
+def test_front_matter_edits_recompute_only_nearby_case_keys_and_equal_a_cold_build(tmp_path: Path,
+                                                                                   capsys: pytest.CaptureFixture[str],
+                                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A township move, a topic change or a new title keep the recorded keys of the case pages
+    that share no list with the edited case (Keys.cases_near); the site must still be exactly
+    what a cold build makes."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import generate  # the benchmark corpus generator
+    finally:
+        sys.path.pop(0)
+    from generator.build.keys import Keys
+    site, out = tmp_path / "site", tmp_path / "out"
+    generate.write_bulletin(300, site)
+    computed: list[str] = []
+    real_key = Keys.key
+
+    def counted(self: Keys, job: tuple[str, ...]) -> str:
+        if job[0] == "case":
+            computed.append(job[1])
+        return real_key(self, job)
+    monkeypatch.setattr(Keys, "key", counted)
+    assert run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)[0] == 0
+    cases = sorted((site / "content" / "cases").glob("*.md"))
+    lines = {path: path.read_text("utf-8").split("\n") for path in cases[:40]}
+
+    def field(path: Path, name: str) -> str:
+        return next(line for line in lines[path] if line.startswith(name + ": "))
+
+    def set_field(path: Path, name: str, value: str) -> None:
+        text = path.read_text("utf-8")
+        path.write_text(text.replace(field(path, name), f"{name}: {value}", 1), "utf-8")
+
+    def rebuild(step: str) -> int:
+        computed.clear()
+        code, _, err = run(["build", str(site), "-o", str(out), "--jobs", "1"], capsys)
+        assert code == 0, err
+        warm_keys = len(computed)
+        cold = tmp_path / f"cold-{len(step)}"
+        assert run(["build", str(site), "-o", str(cold), "--jobs", "1", "--no-cache"], capsys)[0] == 0
+        assert tree_hash(out) == tree_hash(cold), f"after {step}"
+        return warm_keys
+
+    first = cases[0]
+    elsewhere = next(p for p in cases[1:] if field(p, "township") != field(first, "township"))
+    set_field(first, "township", field(elsewhere, "township").split(": ", 1)[1])
+    assert 0 < rebuild("a township move") < 200
+    other_topics = next(p for p in cases[1:] if field(p, "topics") != field(cases[1], "topics"))
+    set_field(cases[1], "topics", field(other_topics, "topics").split(": ", 1)[1])
+    assert 0 < rebuild("a topic change") < 300
+    set_field(cases[2], "title", "新的标题")
+    assert 0 < rebuild("a new title") < 300
+    set_field(cases[3], "township", field(first, "township").split(": ", 1)[1])
+    (cases[4]).write_text(cases[4].read_text("utf-8") + "\n正文的补充。\n", "utf-8")
+    assert 0 < rebuild("a move and a body edit") < 300
 
 
 def test_decoded_dates_keep_the_zone_object_parsing_gave() -> None:

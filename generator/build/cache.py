@@ -258,7 +258,10 @@ class PageManifest:
         # keys.Keys.case_signature and every case's digest when the entries were made
         self.signature: str = loaded.get("signature", "") if loaded else ""
         self.digests: dict[str, str] = loaded.get("digests", {}) if loaded else {}
-        self.next_cases: tuple[str, dict[str, str]] = ("", {})   # this build's, saved with its entries
+        # keys.Keys.case_frame and case_places: which lists each case was in
+        self.frame: str = loaded.get("frame", "") if loaded else ""
+        self.places: dict[str, str] = loaded.get("places", {}) if loaded else {}
+        self.next_cases: tuple[str, dict[str, str], str, dict[str, str]] = ("", {}, "", {})   # this build's, saved with its entries
         self.trusted = False   # OUT is known to hold what the stats say (serve: see session.Session)
         self.differs: set[str] | None = None   # OUT's files whose stats differ, when a helper looked (prestat.py)
 
@@ -297,9 +300,9 @@ class PageManifest:
             except OSError:
                 continue
             stats[rel] = (stat.st_size, stat.st_mtime_ns)
-        signature, digests = self.next_cases
+        signature, digests, frame, places = self.next_cases
         return write_cached(self.path, {"fingerprint": self.fingerprint, "jobs": entries, "stats": stats,
-                                  "signature": signature, "digests": digests})
+                                  "signature": signature, "digests": digests, "frame": frame, "places": places})
 
 
 def records_stamp(site: Site) -> str:

@@ -49,6 +49,43 @@ class Keys:
         return _h([self.global_key] + [f"{c.slug}\x1e{c.card}" for c in self.site.cases]
                   + [f"{r.slug}\x1e{r.card}\x1e{r.digest}" for r in self.site.reports])
 
+    def case_frame(self) -> str:
+        """The case signature without the cards: the global key, the cases in site order and the
+        reports. When it equals the last build's, only some cases' front matter changed."""
+        return _h([self.global_key] + [c.slug for c in self.site.cases]
+                  + [f"{r.slug}\x1e{r.card}\x1e{r.digest}" for r in self.site.reports])
+
+    def case_places(self) -> dict[str, str]:
+        """Each case's card and the lists it is in (township, topics): kept for the next build."""
+        return {c.slug: "\x1f".join((c.card, c.township, *c.topics)) for c in self.site.cases}
+
+    def cases_near(self, places: dict[str, str], before: dict[str, str], digests: dict[str, str],
+                   digests_before: dict[str, str]) -> set[str]:
+        """With the case frame as the last build's (`before`, `digests_before`: its case_places()
+        and digests), the case pages whose key may differ from the one it recorded.
+
+        A case page's key reads its own digest and the cards of its related cases, which come
+        from its township's and topics' lists. A list changes only where a case whose card
+        changed joins or leaves it (the order of cases is the frame's), and a changed card shows
+        only on the pages of cases that share a list with it. So: the cases whose digest changed,
+        and every case in a list that a case with a changed card is in, or was in."""
+        near = {slug for slug, digest in digests.items() if digests_before.get(slug) != digest}
+        townships: set[str] = set()
+        topics: set[str] = set()
+        for slug, row in places.items():
+            old = before.get(slug, "")
+            if old == row:
+                continue
+            for value in (row, old) if old else (row,):
+                _, township, *in_topics = value.split("\x1f")
+                townships.add(township)
+                topics.update(in_topics)
+        for township in townships:
+            near.update(self.index.by_township.get(township, ()))
+        for topic in topics:
+            near.update(self.index.by_topic.get(topic, ()))
+        return near
+
     def unchanged_since(self, job: Job, edited: dict[str, Case]) -> bool:
         """True when `job`'s key must equal the one recorded by a build whose case_signature()
         was this build's, given the cases whose digest changed since (`edited`, by slug).

@@ -118,11 +118,18 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         same_lists = manifest is not None and tx is not None and manifest.signature == signature
         edited = {slug: index.case_by_slug[slug] for slug, digest in digests.items()
                   if same_lists and manifest.digests.get(slug) != digest}  # type: ignore[union-attr]
+        # When cases' front matter changed but not which cases there are (a township move), most
+        # case pages still have their recorded keys too (see Keys.cases_near).
+        frame, places = keys.case_frame(), keys.case_places()
+        near = keys.cases_near(places, manifest.places, digests, manifest.digests) if (
+            manifest is not None and tx is not None and not same_lists and manifest.frame == frame) else None
         if manifest is not None:
-            manifest.next_cases = (signature, digests)
+            manifest.next_cases = (signature, digests, frame, places)
         for job in plan(site, index):
             previous = manifest.entries.get(job_id(job)) if manifest is not None and tx is not None else None
             if previous is not None and same_lists and keys.unchanged_since(job, edited):
+                key = previous[0]
+            elif previous is not None and near is not None and job[0] == "case" and job[1] not in near:
                 key = previous[0]
             else:
                 key = keys.key(job)
