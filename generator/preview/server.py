@@ -226,6 +226,7 @@ class Preview:
         self.httpd = PreviewHTTPServer((host, port), out_dir, self.state)   # binds now: a busy port fails early
         self.watcher = Watcher(site_dir, self.changes.add, extra={"(built-in theme)": builtin_theme_dir()})
         self.session = Session(site_dir)
+        self.idle_checks = 0   # how many times loop() checked what rebuilds trusted
         self._http_thread: threading.Thread | None = None
         self._warnings: tuple[str, ...] = ()
 
@@ -301,6 +302,7 @@ class Preview:
                 continue
             checked = True
             differ = self.check_trusted()
+            self.idle_checks += 1
             if differ:
                 self.rebuild(differ)
 
