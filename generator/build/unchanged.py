@@ -17,6 +17,7 @@ from pathlib import Path
 
 from generator.build.report import BuildReport
 from generator.build.workers import Forked
+from generator.build.writer import staging_prefix
 from generator.core.cachefiles import CACHE_DIR, code_fingerprint, read_cached, write_cached
 from generator.core.errors import Problem, Problems
 from generator.core.themedir import builtin_theme_dir
@@ -136,9 +137,8 @@ def quick_report(site_dir: Path, out_dir: Path, inputs: str) -> BuildReport | No
 
 
 def _litter(out_dir: Path) -> bool:
-    """A staging folder beside OUT (writer.staging_prefix) that a killed build left: the full
-    path sweeps it away."""
-    prefix = f".{out_dir.name}.staging-"
+    """A staging folder beside OUT that a killed build left: the full path sweeps it away."""
+    prefix = staging_prefix(out_dir)
     try:
         return any(name.startswith(prefix) for name in os.listdir(out_dir.parent))
     except OSError:

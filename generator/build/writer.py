@@ -15,17 +15,18 @@ never written through, because staging and OUT share unchanged files' inodes.
 """
 from __future__ import annotations
 
-import ctypes
 import filecmp
 import functools
-import ctypes.util
 import marshal
 import os
 import shutil
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from generator.core.urls import safe_join
+
+if TYPE_CHECKING:
+    import ctypes
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -172,7 +173,10 @@ def link_unchanged(staging: Path, out_dir: Path, rel: str) -> None:
 
 @functools.cache
 def _libc() -> ctypes.CDLL | None:
-    """The C library, found once (find_library runs a subprocess)."""
+    """The C library, found once (find_library runs a subprocess). ctypes is imported here:
+    a build with nothing to do imports this module (unchanged.py) and swaps nothing."""
+    import ctypes
+    import ctypes.util
     libc_name = ctypes.util.find_library("c")
     return ctypes.CDLL(libc_name, use_errno=True) if libc_name else None
 
