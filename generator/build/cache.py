@@ -255,13 +255,12 @@ class PageManifest:
         self.enabled = enabled
         self.entries: dict[str, tuple[str, str]] = loaded["jobs"] if loaded else {}
         self.stats: dict[str, tuple[int, int]] = loaded["stats"] if loaded else {}
-        # keys.Keys.case_signature and every case's digest when the entries were made
-        self.signature: str = loaded.get("signature", "") if loaded else ""
+        # Every case's digest, keys.Keys.case_frame and case_places (each case's card and the
+        # lists it was in) when the entries were made
         self.digests: dict[str, str] = loaded.get("digests", {}) if loaded else {}
-        # keys.Keys.case_frame and case_places: which lists each case was in
         self.frame: str = loaded.get("frame", "") if loaded else ""
         self.places: dict[str, str] = loaded.get("places", {}) if loaded else {}
-        self.next_cases: tuple[str, dict[str, str], str, dict[str, str]] = ("", {}, "", {})   # this build's, saved with its entries
+        self.next_cases: tuple[dict[str, str], str, dict[str, str]] = ({}, "", {})   # this build's, saved with its entries
         self.trusted = False   # OUT is known to hold what the stats say (serve: see session.Session)
         self.differs: set[str] | None = None   # OUT's files whose stats differ, when a helper looked (prestat.py)
 
@@ -300,9 +299,9 @@ class PageManifest:
             except OSError:
                 continue
             stats[rel] = (stat.st_size, stat.st_mtime_ns)
-        signature, digests, frame, places = self.next_cases
+        digests, frame, places = self.next_cases
         return write_cached(self.path, {"fingerprint": self.fingerprint, "jobs": entries, "stats": stats,
-                                  "signature": signature, "digests": digests, "frame": frame, "places": places})
+                                  "digests": digests, "frame": frame, "places": places})
 
 
 def records_stamp(site: Site) -> str:

@@ -41,17 +41,12 @@ class Keys:
         self._group: dict[tuple[str, str], str] = {}
         self.site_updated = site_updated(index)
 
-    def case_signature(self) -> str:
-        """Everything a case page's key reads besides the case's own digest: the global key,
-        every case's card in site order (which fixes the lists related cases come from) and
-        the reports. When it equals the last build's, a case page whose digest did not
-        change has the key it had then."""
-        return _h([self.global_key] + [f"{c.slug}\x1e{c.card}" for c in self.site.cases]
-                  + [f"{r.slug}\x1e{r.card}\x1e{r.digest}" for r in self.site.reports])
-
     def case_frame(self) -> str:
-        """The case signature without the cards: the global key, the cases in site order and the
-        reports. When it equals the last build's, only some cases' front matter changed."""
+        """What a case page's key reads besides the cards and the case's own digest: the global
+        key, the cases in site order (which, with the cards, fixes the lists related cases come
+        from) and the reports. When it and every case's card (case_places) equal the last
+        build's, a case page whose digest did not change has the key it had then; when only
+        some cards differ, see cases_near."""
         return _h([self.global_key] + [c.slug for c in self.site.cases]
                   + [f"{r.slug}\x1e{r.card}\x1e{r.digest}" for r in self.site.reports])
 
@@ -87,10 +82,11 @@ class Keys:
         return near
 
     def unchanged_since(self, job: Job, edited: dict[str, Case]) -> bool:
-        """True when `job`'s key must equal the one recorded by a build whose case_signature()
-        was this build's, given the cases whose digest changed since (`edited`, by slug).
+        """True when `job`'s key must equal the one recorded by a build whose case_frame() and
+        case_places() were this build's, given the cases whose digest changed since (`edited`,
+        by slug).
 
-        With the signature equal, the cards, the lists and the reports are as they were:
+        With both equal, the cards, the lists and the reports are as they were:
         only the keys that read case digests can differ (below in key(): a case page reads
         its own, a feed with bodies its entries'), and a plain page's key reads its own digest.
         """

@@ -112,19 +112,19 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         keys = Keys(site, index, theme.fingerprint(), site.config.per_page)
         entries: dict[str, tuple[str, str]] = {}
         todo: list[tuple[Job, str]] = []
-        signature = keys.case_signature()
         digests = {c.slug: c.digest for c in site.cases}
+        frame, places = keys.case_frame(), keys.case_places()
+        same_frame = manifest is not None and tx is not None and manifest.frame == frame
         # When only bodies changed, most keys are the ones recorded last time (see Keys.unchanged_since).
-        same_lists = manifest is not None and tx is not None and manifest.signature == signature
+        same_lists = same_frame and manifest.places == places  # type: ignore[union-attr]
         edited = {slug: index.case_by_slug[slug] for slug, digest in digests.items()
                   if same_lists and manifest.digests.get(slug) != digest}  # type: ignore[union-attr]
         # When cases' front matter changed but not which cases there are (a township move), most
         # case pages still have their recorded keys too (see Keys.cases_near).
-        frame, places = keys.case_frame(), keys.case_places()
-        near = keys.cases_near(places, manifest.places, digests, manifest.digests) if (
-            manifest is not None and tx is not None and not same_lists and manifest.frame == frame) else None
+        near = keys.cases_near(places, manifest.places, digests, manifest.digests) if (  # type: ignore[union-attr]
+            same_frame and not same_lists) else None
         if manifest is not None:
-            manifest.next_cases = (signature, digests, frame, places)
+            manifest.next_cases = (digests, frame, places)
         for job in plan(site, index):
             previous = manifest.entries.get(job_id(job)) if manifest is not None and tx is not None else None
             if previous is not None and same_lists and keys.unchanged_since(job, edited):
