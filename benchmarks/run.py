@@ -222,14 +222,7 @@ def serve_edits(site: Path, case: Path, round_no: int) -> tuple[Run, Run]:
     saved to the reload message, sent once the new OUT is in place."""
     server = serve_latency.Server(site)
     try:
-        seen = 0
-        while True:   # the first build ends with a message that has a version (or errors)
-            _, message = server.wait_message(seen)
-            seen += 1
-            if message["lines"]:
-                raise SystemExit("serve: the site does not build:\n" + "\n".join(message["lines"]))
-            if message["version"]:
-                break
+        server.first_build()
         time.sleep(2.0)   # the idle check after the first build, as an editor opening a file would give it
         times = []
         for change in (edit_body, move_township):

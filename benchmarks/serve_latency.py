@@ -85,6 +85,19 @@ class Server:
                 raise SystemExit("no reload message within the time limit")
             return self.messages[after]
 
+    def first_build(self) -> float:
+        """When the first build's message came (the ones before it carry neither a version nor
+        errors); stops the server and exits when the site does not build."""
+        index = 0
+        when, message = self.wait_message(index)
+        while not message["version"] and not message["lines"]:
+            index += 1
+            when, message = self.wait_message(index)
+        if message["lines"]:
+            self.stop()
+            raise SystemExit("the site does not build:\n" + "\n".join(message["lines"]))
+        return when
+
     def build_line(self, after: float, limit: float = 60.0) -> str:
         """The server's terminal line for the first build that ended after `after`."""
         def found() -> list[str]:
@@ -154,17 +167,10 @@ def pick_case(site: Path) -> tuple[Path, str, str, str]:
 def measure(label: str, site: Path, runs: int, browser: Any) -> None:
     started = time.perf_counter()
     server = Server(site)
-    index = 0
-    first = server.wait_message(index)
-    while not first[1]["version"] and not first[1]["lines"]:   # the state before the first build ends
-        index += 1
-        first = server.wait_message(index)
-    if first[1]["lines"]:
-        server.stop()
-        raise SystemExit("the site does not build:\n" + "\n".join(first[1]["lines"]))
+    first_built = server.first_build()
     case, slug, home, away = pick_case(site)   # after the first build: drafts have no page to reload
     print(f"\n== {label}: {site} (editing {case.relative_to(site)})")
-    print(f"   first build and serve: {first[0] - started:.2f} s   ({server.build_line(started)})")
+    print(f"   first build and serve: {first_built - started:.2f} s   ({server.build_line(started)})")
     page = None
     if browser is not None:
         page = browser.new_page()
