@@ -262,6 +262,49 @@ def test_a_few_pages_rendered_beside_the_open_data_equal_a_cold_build(site: Path
     assert [rel for rel in warm_files if warm_files[rel] != cold_files[rel]] == []
 
 
+def test_builds_in_one_process_as_serve_makes_them_equal_a_cold_build(site: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve builds again and again in one process with a Session: case loops are kept from one
+    build to the next (site/lifecycle.py LoopMemo), by case and day, and every build lets go of
+    the objects it froze for its workers. After a move, a new stage, a new follow-up date and a
+    new day, each build equals a cold one made that day."""
+    import datetime as dt
+    import gc
+    from generator.build import renderpass
+    from generator.build.pipeline import build
+    from generator.build.session import Session
+    from generator.source.config import BuildOptions
+    monkeypatch.setattr(renderpass, "_beside", lambda pages, cases: pages < 200)
+    out, session = tmp_path / "out", Session(site)
+    case = site / "content/cases/chengguan-road.md"
+    day = dt.date(2024, 3, 1)
+
+    def rebuild(step: str, edit: tuple[str, str] | None = None) -> None:
+        if edit is not None:
+            text = case.read_text("utf-8")
+            assert edit[0] in text, step
+            case.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+            session.note([case.relative_to(site).as_posix()])
+        build(site, out, BuildOptions(jobs=2, today=day), session=session)
+        assert gc.get_freeze_count() == 0, f"{step}: objects left frozen"
+        cold = tmp_path / f"cold-{len(list(tmp_path.iterdir()))}"
+        build(site, cold, BuildOptions(jobs=1, today=day, use_cache=False))
+        warm_files, cold_files = site_files(out), site_files(cold)
+        assert sorted(warm_files) == sorted(cold_files), step
+        assert [rel for rel in warm_files if warm_files[rel] != cold_files[rel]] == [], step
+
+    rebuild("the first build")
+    kept = dict(session.loops.loops)
+    assert len(kept) >= 3   # the first build's loops, every case's
+    rebuild("a township move", ("township: 望江县/城关镇", "township: 造甲乡"))
+    assert all(session.loops.loops.get(key) is loop for key, loop in kept.items() if key[0] != "chengguan-road")
+    rebuild("a new stage", ("status: consulting", "status: following_up"))
+    rebuild("a follow-up date", ("date: ", "follow_up: 2024-02-01\ndate: "))
+    day = dt.date(2024, 9, 1)
+    rebuild("a new day")
+    assert session.loops.day == day
+
+
 def site_files(root: Path) -> dict[str, bytes]:
     """Every file, the search index included."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

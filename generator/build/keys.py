@@ -11,6 +11,7 @@ ones after many kinds of edits.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Iterable
 
 from generator.core.cachefiles import code_fingerprint
@@ -19,6 +20,16 @@ from generator.source.model import Case, Site
 from generator.site.taxonomy import Index
 
 Job = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Near:
+    """What a change of front matter reached, when the cases and their order are the last
+    build's (a township move, a new topic): the case pages and lists whose keys may differ
+    from the ones recorded (Keys.near)."""
+    cases: set[str]
+    townships: set[str]
+    topics: set[str]
 
 
 def _h(parts: Iterable[str]) -> str:
@@ -46,7 +57,7 @@ class Keys:
         key, the cases in site order (which, with the cards, fixes the lists related cases come
         from) and the reports. When it and every case's card (case_places) equal the last
         build's, a case page whose digest did not change has the key it had then; when only
-        some cards differ, see cases_near."""
+        some cards differ, see near()."""
         return _h([self.global_key] + [c.slug for c in self.site.cases]
                   + [f"{r.slug}\x1e{r.card}\x1e{r.digest}" for r in self.site.reports])
 
@@ -54,32 +65,60 @@ class Keys:
         """Each case's card and the lists it is in (township, topics): kept for the next build."""
         return {c.slug: "\x1f".join((c.card, c.township, *c.topics)) for c in self.site.cases}
 
-    def cases_near(self, places: dict[str, str], before: dict[str, str], digests: dict[str, str],
-                   digests_before: dict[str, str]) -> set[str]:
+    def near(self, places: dict[str, str], before: dict[str, str], digests: dict[str, str],
+             digests_before: dict[str, str]) -> Near:
         """With the case frame as the last build's (`before`, `digests_before`: its case_places()
-        and digests), the case pages whose key may differ from the one it recorded.
+        and digests), what a change of front matter can reach: see Near.
 
-        A case page's key reads its own digest and the cards of its related cases, which come
-        from its township's and topics' lists. A list changes only where a case whose card
-        changed joins or leaves it (the order of cases is the frame's), and a changed card shows
-        only on the pages of cases that share a list with it. So: the cases whose digest changed,
-        and every case in a list that a case with a changed card is in, or was in."""
-        near = {slug for slug, digest in digests.items() if digests_before.get(slug) != digest}
+        A list (a township's, a topic's) changes only where a case whose card changed joins or
+        leaves it, or shows that card (the order of cases is the frame's); a feed also shows
+        bodies. A case page's key reads its own digest and the cards of its related cases: its
+        neighbours in its township's and topics' lists (Index.related). So the case pages
+        reached are those whose digest changed, every case of a township or topic that a case
+        joined or left or whose card changed in a township, and the neighbours of a changed
+        card in a topic it stayed in."""
+        edited = {slug for slug, digest in digests.items() if digests_before.get(slug) != digest}
         townships: set[str] = set()
         topics: set[str] = set()
+        carded: set[str] = set()   # townships where a card changed
+        joined_or_left: set[str] = set()   # topics
+        cases = set(edited)
         for slug, row in places.items():
             old = before.get(slug, "")
-            if old == row:
+            if old == row and slug not in edited:
                 continue
-            for value in (row, old) if old else (row,):
-                _, township, *in_topics = value.split("\x1f")
-                townships.add(township)
-                topics.update(in_topics)
-        for township in townships:
-            near.update(self.index.by_township.get(township, ()))
-        for topic in topics:
-            near.update(self.index.by_topic.get(topic, ()))
-        return near
+            _, township, *in_topics = row.split("\x1f")
+            _, township_before, *topics_before = old.split("\x1f") if old else ("", township, *in_topics)
+            townships.update((township, township_before))
+            topics.update(in_topics, topics_before)
+            if old == row:
+                continue   # a body edit: its own page and the feeds it is in
+            carded.update((township, township_before))
+            joined_or_left.update(set(in_topics) ^ set(topics_before))
+            for topic in set(in_topics) & set(topics_before):
+                cases.update(self.index.within_reach(topic, slug))
+        for township in carded:
+            cases.update(self.index.by_township.get(township, ()))
+        for topic in joined_or_left:
+            cases.update(self.index.by_topic.get(topic, ()))
+        return Near(cases, townships, topics)
+
+    def unchanged_near(self, job: Job, near: Near) -> bool:
+        """True when `job`'s key must equal the one recorded by a build with this build's
+        case_frame(), given what changed since (`near`). A township's or topic's pages and feed
+        read only the cards, loop fields and digests of its own cases, and its length; an empty
+        feed reads the site's newest change too, and is keyed again. Everything else is."""
+        kind = job[0]
+        if kind == "case":
+            return job[1] not in near.cases
+        if kind in ("township", "township_stage"):
+            return job[1] not in near.townships
+        if kind == "topic":
+            return job[1] not in near.topics
+        if kind == "feed" and job[1] in ("township", "township_stage", "topic"):
+            reached = near.topics if job[1] == "topic" else near.townships
+            return job[2] not in reached and bool(self._feed_slugs(job))
+        return False
 
     def unchanged_since(self, job: Job, edited: dict[str, Case]) -> bool:
         """True when `job`'s key must equal the one recorded by a build whose case_frame() and

@@ -37,12 +37,9 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
         quick = unchanged.quick_report(site_dir, out_dir, inputs)
         if quick is not None:
             return dataclasses.replace(quick, seconds=time.perf_counter() - started)
-    thawed = gc.get_freeze_count() == 0
-    try:
+    from generator.build.workers import thawed_at_end
+    with thawed_at_end():   # the site is frozen once loaded (below): let it go after the build
         report = _build(site_dir, out_dir, opts, progress, committed, session)
-    finally:
-        if thawed:
-            gc.unfreeze()  # serve builds again and again in one process: let this site go
     # Recording costs a pass over OUT (0.2-0.3 s at 10,000 cases): paid by a build that wrote
     # most of OUT (a cold one, a theme change) and by one that found nothing to write (so that
     # the next is quick), not after an edit, likely followed by another. Not by the clock: an
@@ -106,7 +103,7 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
                 searched["seconds"] = time.perf_counter() - started
             entries, changed, _ = render_site(site, theme, opts.jobs, tx, manifest, progress, records.memo,
                                               site_dir / CACHE_DIR / "jinja" if opts.use_cache else None,
-                                              search_index)
+                                              search_index, session.loops if session is not None else None)
             phases.mark("render")
 
             # 5. Static files and media copies, which may not take a page's path.

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from generator.build import writer
 from generator.build.cache import PageManifest
 from generator.build.keys import Keys
-from generator.build.workers import collector_paused, worker_pool, worker_state
+from generator.build.workers import collector_paused, thawed_at_end, worker_pool, worker_state
 from generator.core import links
 from generator.core.errors import SiteError
 from generator.render import export
@@ -19,6 +19,7 @@ from generator.render.jobs import Job, plan
 from generator.render.renderer import Renderer
 from generator.render.templates import TemplateProblem
 from generator.render.theme import Theme
+from generator.site.lifecycle import LoopMemo
 from generator.site.taxonomy import build_index
 from generator.source.model import Site
 
@@ -33,7 +34,7 @@ def _render_chunk(chunk: list[tuple[Job, str]]) -> list[tuple[str, str, str, boo
     renderer = worker_state.get("renderer")
     if renderer is None:
         renderer = worker_state["renderer"] = Renderer(worker_state["site"], worker_state["theme"], worker_state.get("bytecode"),  # type: ignore[arg-type]
-                                                  worker_state.get("index"))  # type: ignore[arg-type]
+                                                  worker_state.get("index"), worker_state.get("loops"))  # type: ignore[arg-type]
     staging, out_dir, fresh, mirror = (worker_state["staging"], worker_state["out_dir"], worker_state["fresh"],
                                        worker_state["mirror"])
     results = []
@@ -100,12 +101,13 @@ def _beside(pages: int, cases: int) -> bool:
 def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transaction | None,
                 manifest: PageManifest | None, progress: Progress | None = None,
                 records: export.RecordMemo | None = None, bytecode_dir: Path | None = None,
-                meanwhile: Callable[[], None] | None = None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
+                meanwhile: Callable[[], None] | None = None, loops: LoopMemo | None = None) -> tuple[dict[str, tuple[str, str]], set[str], list[tuple[str, list[str]]]]:
     """Render every job whose key changed (all of them for check).
 
     Returns the manifest entries {job id: (key, output path)}, the paths whose bytes
     changed, and (for check, when tx is None) every page's links. `meanwhile` is run in
-    this process while worker processes render.
+    this process while worker processes render. `loops` keeps case loops between the builds
+    of one process (bulletin serve).
     """
     with collector_paused():
         index = build_index(site)
@@ -120,8 +122,8 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         edited = {slug: index.case_by_slug[slug] for slug, digest in digests.items()
                   if same_lists and manifest.digests.get(slug) != digest}  # type: ignore[union-attr]
         # When cases' front matter changed but not which cases there are (a township move), most
-        # case pages still have their recorded keys too (see Keys.cases_near).
-        near = keys.cases_near(places, manifest.places, digests, manifest.digests) if (  # type: ignore[union-attr]
+        # case pages and lists still have their recorded keys too (see Keys.near).
+        near = keys.near(places, manifest.places, digests, manifest.digests) if (  # type: ignore[union-attr]
             same_frame and not same_lists) else None
         if manifest is not None:
             manifest.next_cases = (digests, frame, places)
@@ -129,7 +131,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             previous = manifest.entries.get(job_id(job)) if manifest is not None and tx is not None else None
             if previous is not None and same_lists and keys.unchanged_since(job, edited):
                 key = previous[0]
-            elif previous is not None and near is not None and job[0] == "case" and job[1] not in near:
+            elif previous is not None and near is not None and keys.unchanged_near(job, near):
                 key = previous[0]
             else:
                 key = keys.key(job)
@@ -142,7 +144,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         kinds = Counter(job[0] for job, _ in todo)
         print("rendering: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()), file=sys.stderr)
     worker_state.clear()
-    worker_state.update(bytecode=bytecode_dir, index=index, site=site, theme=theme, staging=tx.staging if tx else None,
+    worker_state.update(bytecode=bytecode_dir, index=index, loops=loops, site=site, theme=theme, staging=tx.staging if tx else None,
                    out_dir=tx.out_dir if tx else None, fresh=tx.fresh if tx else True, mirror=tx.mirror if tx else None)
     # The open data files are rendered here, in this process, with the record texts kept in
     # SITE/.cache: every edit rewrites them, and 10,000 records take a second to serialise.
@@ -161,7 +163,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             progress(sum(len(r) for r in results), len(todo) + len(in_parent))
     def in_this_process() -> None:
         if in_parent:
-            renderer = worker_state.get("renderer") or Renderer(site, theme, worker_state.get("bytecode"), index)  # type: ignore[arg-type]
+            renderer = worker_state.get("renderer") or Renderer(site, theme, worker_state.get("bytecode"), index, loops)  # type: ignore[arg-type]
             worker_state["renderer"] = renderer
             if records is not None:
                 renderer.records = records  # type: ignore[attr-defined]
@@ -178,12 +180,15 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             # fork: workers inherit the site instead of unpickling it; output order never matters.
             # They inherit a renderer with its templates compiled and its site-wide figures
             # made, too: computed in each worker, those touch (and so copy) every case.
-            worker_state["renderer"] = Renderer(site, theme, bytecode_dir, index)
-            if not beside:   # a few pages need the figures of a few lists: made where needed
-                worker_state["renderer"].warm_up()  # type: ignore[attr-defined]
-            thawed = gc.get_freeze_count() == 0
-            gc.freeze()  # the site is read-only from here: keep the collector from copying its pages into workers
-            try:
+            renderer = worker_state["renderer"] = Renderer(site, theme, bytecode_dir, index, loops)
+            if not beside:
+                renderer.warm_up()
+            elif loops is not None:
+                # A few pages, but the site-wide ones read every case's loop: kept from the
+                # last build, all of them cost a few ms here, and 0.05 s in the worker.
+                renderer.tracker.loops.values()
+            with thawed_at_end():
+                gc.freeze()  # the site is read-only from here: keep the collector from copying its pages into workers
                 with worker_pool(1 if beside else jobs_count, maxtasksperchild=max(1, worker_jobs // chunk_size)) as pool:
                     # While the workers render pages, this process makes the open data files and
                     # whatever the caller gave it, instead of doing that alone at the end.
@@ -193,9 +198,6 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
                         result.get()  # raises a worker's TemplateProblem here
                     pool.close()  # and let the workers finish, rather than stopping them
                     pool.join()
-            finally:
-                if thawed:
-                    gc.unfreeze()  # serve builds again and again in one process
     except TemplateProblem as exc:
         raise SiteError([exc.problem]) from None
     finally:

@@ -15,6 +15,7 @@ import stat
 from pathlib import Path
 
 from generator.core.cachefiles import differing_files
+from generator.site.lifecycle import LoopMemo
 from generator.source.discovery import KINDS, Listing, discover_with_stats
 
 
@@ -25,6 +26,7 @@ class Session:
         self._outside: list[str] = []
         self._reported: set[str] = set()   # paths the watcher reported since the last listing
         self.out_trusted = False   # set by a build that wrote OUT and recorded its files' stats
+        self.loops = LoopMemo()    # case loops (site/lifecycle.py), computed once, not every build
 
     def note(self, changed: list[str]) -> None:
         """Paths (site-relative) the watcher reported; the next listing looks at them again."""

@@ -44,6 +44,7 @@ class Renderer:
     theme: Theme
     bytecode_dir: Path | None = None   # where compiled templates are kept (SITE/.cache/jinja), if anywhere
     prebuilt_index: Index | None = None   # the site's index, when the caller has built it already
+    loop_memo: lifecycle.LoopMemo | None = None   # case loops kept between builds (bulletin serve)
 
     def __post_init__(self) -> None:
         self.index: Index = self.prebuilt_index or build_index(self.site)
@@ -57,7 +58,7 @@ class Renderer:
         self.townships = self.site.places.township_by_slug()
         self.topics = {t.slug: t for t in self.site.topics}
         self.stage_counts = {s.key: len(self.index.by_stage.get(s.key, ())) for s in self.site.config.stages}
-        self.tracker = lifecycle.track(self.site)
+        self.tracker = lifecycle.track(self.site, memo=self.loop_memo)
         self.site_updated = feeds.site_updated(self.index)   # what an empty feed is dated by
         self.asset_versions = self.theme.asset_versions()
         self._body = lru_cache(maxsize=4096)(render_body)

@@ -182,22 +182,46 @@ class Tracker:
         return tuple(rows)
 
 
-def track(site: Site, today: dt.date | None = None) -> Tracker:
-    """Figures for every published case; `today` defaults to the day the site was built for."""
+def track(site: Site, today: dt.date | None = None, memo: LoopMemo | None = None) -> Tracker:
+    """Figures for every published case; `today` defaults to the day the site was built for.
+    A `memo` lends the loops of earlier builds in this process (bulletin serve)."""
     day = today or dt.date.fromisoformat(site.today_iso)
-    return Tracker(day, _LazyLoops({c.slug: c for c in site.cases}, day))
+    return Tracker(day, _LazyLoops({c.slug: c for c in site.cases}, day, memo.on(day, len(site.cases)) if memo else None))
+
+
+class LoopMemo:
+    """Case loops kept from one build to the next in one process. A loop reads only the case's
+    loop fields, which Case.loop hashes, and the day: kept by (slug, Case.loop), for one day."""
+
+    def __init__(self) -> None:
+        self.day: dt.date | None = None
+        self.loops: dict[tuple[str, str], CaseLoop] = {}
+
+    def on(self, day: dt.date, cases: int) -> dict[tuple[str, str], CaseLoop]:
+        """The loops kept for `day`; none when the day changed or old versions of cases pile up."""
+        if day != self.day or len(self.loops) > 2 * cases + 1000:
+            self.day, self.loops = day, {}
+        return self.loops
 
 
 class _LazyLoops(dict):  # type: ignore[type-arg]
     """Loops computed when first asked for: a small rebuild looks at a few cases, not all."""
 
-    def __init__(self, cases: dict[str, Case], day: dt.date) -> None:
+    def __init__(self, cases: dict[str, Case], day: dt.date, kept: dict[tuple[str, str], CaseLoop] | None) -> None:
         super().__init__()
-        self._cases, self._day = cases, day
+        self._cases, self._day, self._kept = cases, day, kept
 
     def __missing__(self, slug: str) -> CaseLoop:
-        loop = self[slug] = case_loop(self._cases[slug], self._day)
-        return loop
+        case = self._cases[slug]
+        if self._kept is None or not case.loop:   # a Case made without its loop hash (tests) is not kept
+            loop = self[slug] = case_loop(case, self._day)
+            return loop
+        key = (slug, case.loop)
+        kept = self._kept.get(key)
+        if kept is None:
+            kept = self._kept[key] = case_loop(case, self._day)
+        self[slug] = kept
+        return kept
 
     def values(self) -> list[CaseLoop]:  # type: ignore[override]
         return [self[slug] for slug in self._cases]

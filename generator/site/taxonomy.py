@@ -73,6 +73,9 @@ def check_paths(docs: list[Case | Report | Page], existing: set[str], problems: 
                              f"(site addresses start at /, e.g. /cases/liangquan-bridge/)")
 
 
+RELATED = 6   # related cases a case page shows
+
+
 @dataclass(frozen=True, slots=True)
 class Index:
     by_township: dict[str, tuple[str, ...]]
@@ -92,17 +95,23 @@ class Index:
         the main process's pages that hold them."""
         return tuple(s for s in self.by_township.get(township, ()) if self.case_by_slug[s].status == stage)
 
-    def related(self, case: Case, limit: int = 6) -> tuple[Case, ...]:
+    def related(self, case: Case) -> tuple[Case, ...]:
         """Cases close in time in the same township, then in the same topics.
 
         Neighbours, not the newest: each page then depends on a few nearby cases
         only, so an edit re-renders a handful of pages, not a whole topic.
         """
         picked = [case.slug]  # first, so the case never picks itself; dropped below
-        _add_neighbours(picked, self.by_township.get(case.township, ()), self.positions[("", case.slug)], 1 + limit // 2)
+        _add_neighbours(picked, self.by_township.get(case.township, ()), self.positions[("", case.slug)], 1 + RELATED // 2)
         for topic in case.topics:
-            _add_neighbours(picked, self.by_topic.get(topic, ()), self.positions[(topic, case.slug)], 1 + limit)
+            _add_neighbours(picked, self.by_topic.get(topic, ()), self.positions[(topic, case.slug)], 1 + RELATED)
         return tuple(self.case_by_slug[s] for s in picked[1:])
+
+    def within_reach(self, topic: str, slug: str) -> tuple[str, ...]:
+        """The cases of `topic` whose related cases can include `slug`: those near enough to it
+        in the topic's list (as long as the list holds the same cases in the same order)."""
+        slugs, at = self.by_topic.get(topic, ()), self.positions[(topic, slug)]
+        return slugs[max(0, at - 1 - RELATED):at + 2 + RELATED]
 
 
 def _add_neighbours(picked: list[str], slugs: tuple[str, ...], at: int, limit: int) -> None:
