@@ -30,6 +30,7 @@ class Near:
     cases: set[str]
     townships: set[str]
     topics: set[str]
+    stages: set[str]
 
 
 def _h(parts: Iterable[str]) -> str:
@@ -62,15 +63,15 @@ class Keys:
                   + [f"{r.slug}\x1e{r.card}\x1e{r.digest}" for r in self.site.reports])
 
     def case_places(self) -> dict[str, str]:
-        """Each case's card and the lists it is in (township, topics): kept for the next build."""
-        return {c.slug: "\x1f".join((c.card, c.township, *c.topics)) for c in self.site.cases}
+        """Each case's card and the lists it is in (township, stage, topics): kept for the next build."""
+        return {c.slug: "\x1f".join((c.card, c.township, c.status, *c.topics)) for c in self.site.cases}
 
     def near(self, places: dict[str, str], before: dict[str, str], digests: dict[str, str],
              digests_before: dict[str, str]) -> Near:
         """With the case frame as the last build's (`before`, `digests_before`: its case_places()
         and digests), what a change of front matter can reach: see Near.
 
-        A list (a township's, a topic's) changes only where a case whose card changed joins or
+        A list (a township's, a topic's, a stage's) changes only where a case whose card changed joins or
         leaves it, or shows that card (the order of cases is the frame's); a feed also shows
         bodies. A case page's key reads its own digest and the cards of its related cases: its
         neighbours in its township's and topics' lists (Index.related). So the case pages
@@ -80,6 +81,7 @@ class Keys:
         edited = {slug for slug, digest in digests.items() if digests_before.get(slug) != digest}
         townships: set[str] = set()
         topics: set[str] = set()
+        stages: set[str] = set()
         carded: set[str] = set()   # townships where a card changed
         joined_or_left: set[str] = set()   # topics
         cases = set(edited)
@@ -87,13 +89,14 @@ class Keys:
             old = before.get(slug, "")
             if old == row and slug not in edited:
                 continue
-            _, township, *in_topics = row.split("\x1f")
-            _, township_before, *topics_before = old.split("\x1f") if old else ("", township, *in_topics)
+            _, township, stage, *in_topics = row.split("\x1f")
+            _, township_before, stage_before, *topics_before = old.split("\x1f") if old else ("", township, stage, *in_topics)
             townships.update((township, township_before))
             topics.update(in_topics, topics_before)
             if old == row:
                 continue   # a body edit: its own page and the feeds it is in
             carded.update((township, township_before))
+            stages.update((stage, stage_before))   # stage lists and feeds show cards, not bodies
             joined_or_left.update(set(in_topics) ^ set(topics_before))
             for topic in set(in_topics) & set(topics_before):
                 cases.update(self.index.within_reach(topic, slug))
@@ -101,13 +104,13 @@ class Keys:
             cases.update(self.index.by_township.get(township, ()))
         for topic in joined_or_left:
             cases.update(self.index.by_topic.get(topic, ()))
-        return Near(cases, townships, topics)
+        return Near(cases, townships, topics, stages)
 
     def unchanged_near(self, job: Job, near: Near) -> bool:
         """True when `job`'s key must equal the one recorded by a build with this build's
-        case_frame(), given what changed since (`near`). A township's or topic's pages and feed
-        read only the cards, loop fields and digests of its own cases, and its length; an empty
-        feed reads the site's newest change too, and is keyed again. Everything else is."""
+        case_frame(), given what changed since (`near`). A township's, topic's or stage's pages
+        and feed read only the cards, loop fields and digests of its own cases, and its length;
+        an empty feed reads the site's newest change too, and is keyed again. Everything else is."""
         kind = job[0]
         if kind == "case":
             return job[1] not in near.cases
@@ -115,8 +118,10 @@ class Keys:
             return job[1] not in near.townships
         if kind == "topic":
             return job[1] not in near.topics
-        if kind == "feed" and job[1] in ("township", "township_stage", "topic"):
-            reached = near.topics if job[1] == "topic" else near.townships
+        if kind == "stage":
+            return job[1] not in near.stages
+        if kind == "feed" and job[1] in ("township", "township_stage", "topic", "stage"):
+            reached = {"topic": near.topics, "stage": near.stages}.get(job[1], near.townships)
             return job[2] not in reached and bool(self._feed_slugs(job))
         return False
 
