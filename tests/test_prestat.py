@@ -2,6 +2,7 @@
 build's own calls, hand edits of OUT still noticed, and a helper that fails changes nothing."""
 from __future__ import annotations
 
+import marshal
 import os
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from conftest import case_text, make_site, run, tree_hash
 from generator.build import pipeline
-from generator.build import prestat, workers
+from generator.build import prestat, unchanged, workers
 from generator.build.cache import PageManifest
 from generator.source.config import BuildOptions
 from generator.source.discovery import discover_with_stats
@@ -55,8 +56,36 @@ def test_the_helper_answers_as_the_build_would(built: tuple[Path, Path, list[str
         assert helper.listing(outside) == discover_with_stats(site, expected_outside := [])
         assert outside == expected_outside == ["content/cases/link.md"]
         assert helper.out_differs() == set()
+        assert helper.out_tree() == unchanged.out_tree(out)
     finally:
         helper.close()
+
+
+def test_an_edit_through_the_helper_is_recorded_without_walking_out_and_the_next_build_is_quick(
+        built: tuple[Path, Path, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The helper walks OUT before the build changes it; after the commit, the record of what OUT
+    holds (build/unchanged.py) is that walk with the changed files looked at again. It must be
+    what a walk of OUT finds then: the next build with nothing to do answers at once, and a hand
+    edit of OUT after it is still seen."""
+    site, out, used = built
+    walks: list[Path] = []
+    real_out_hash = unchanged.out_hash
+    monkeypatch.setattr(unchanged, "out_hash", lambda out_dir: walks.append(out_dir) or real_out_hash(out_dir))
+    for step in range(2):   # a body edit, then a new case (a page and lists more)
+        name = "c1" if step == 0 else "c9"
+        (site / "content" / "cases" / f"{name}.md").write_text(
+            case_text(title=f"案例{name}", slug=name, body=f"改过的正文{step}。"), encoding="utf-8")
+        report = pipeline.build(site, out, OPTS)
+        assert report.written > 0 and report.costs != ()
+        kept = marshal.loads(unchanged.stamp_path(site, out).read_bytes())
+        assert walks == [] and kept["out"] == real_out_hash(out), f"step {step}: recorded without a walk, as a walk finds OUT"
+        again = pipeline.build(site, out, OPTS)
+        assert again.costs == () and again.written == 0, f"step {step}: the next build answers at once"
+        walks.clear()
+    assert used == ["helper", "helper"]
+    (out / "cases" / "c3" / "index.html").write_text("hand edit", encoding="utf-8")
+    assert pipeline.build(site, out, OPTS).costs != ()
+    assert "hand edit" not in (out / "cases" / "c3" / "index.html").read_text(encoding="utf-8")
 
 
 def test_an_edit_and_a_hand_edit_of_out_are_both_seen_through_the_helper(

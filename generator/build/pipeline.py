@@ -17,6 +17,7 @@ from generator.build.report import BuildReport, Phases
 from generator.source.config import BuildOptions
 
 if TYPE_CHECKING:
+    from generator.build.prestat import Prestat
     from generator.build.renderpass import Progress
     from generator.build.session import Session
     from generator.source.model import Site
@@ -39,29 +40,29 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
             return dataclasses.replace(quick, seconds=time.perf_counter() - started)
     from generator.build.workers import thawed_at_end
     with thawed_at_end():   # the site is frozen once loaded (below): let it go after the build
-        report = _build(site_dir, out_dir, opts, progress, committed, session)
-    # Recording costs a pass over OUT (0.2-0.3 s at 10,000 cases): paid by a build that wrote
-    # most of OUT (a cold one, a theme change) and by one that found nothing to write (so that
-    # the next is quick), not after an edit, likely followed by another. Not by the clock: an
-    # edit that took over a second on a busy machine would pay it, and take longer still.
+        report, out_now = _build(site_dir, out_dir, opts, progress, committed, session)
+    # Recording costs a pass over OUT (0.2-0.3 s at 10,000 cases) unless the build knows what
+    # OUT holds now (`out_now`: a warm build with a helper that walked OUT meanwhile). Without
+    # it, paid by a build that wrote most of OUT (a cold one, a theme change) and by one that
+    # found nothing to write (so that the next is quick), not after an edit, likely followed
+    # by another. Not by the clock: an edit that took over a second on a busy machine would
+    # pay it, and take longer still.
     if inputs is not None:
-        if report.written == 0 or report.written * 2 > report.pages:
-            unchanged.remember(site_dir, out_dir, inputs, report)
+        if out_now is not None or report.written == 0 or report.written * 2 > report.pages:
+            unchanged.remember(site_dir, out_dir, inputs, report, out_now)
         else:
             unchanged.forget(site_dir, out_dir)
     return report
 
 
 def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None,
-           committed: Callable[[], None] | None, session: Session | None) -> BuildReport:
+           committed: Callable[[], None] | None, session: Session | None) -> tuple[BuildReport, str | None]:
+    """The build; with its report, unchanged.out_hash(OUT) after it when known without a walk."""
     # Imported here, not at the top: a build with nothing to do (step 0 above) needs none of
     # them, and importing them (Jinja, Markdown, the model, the renderer) took 0.12 s of it.
-    from generator.build import assets, prestat, searchindex, writer
-    from generator.build.cache import PageManifest, RecordCache, records_stamp
-    from generator.build.load import load_site
-    from generator.build.renderpass import render_site
-    from generator.build.workers import collector_paused
-    from generator.core.cachefiles import CACHE_DIR, sweep_litter
+    from generator.build import prestat
+    from generator.build.cache import PageManifest
+    from generator.core.cachefiles import sweep_litter
     phases = Phases()
     # 1. Load: read and validate every source (cached by size and mtime), resolve today once.
     if opts.use_cache:
@@ -69,14 +70,26 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
     helper = prestat.Prestat(site_dir, out_dir, PageManifest.path_for(site_dir, out_dir)) if (
         session is None and prestat.pays_off(site_dir, opts.use_cache, opts.jobs)) else None
     try:
-        with collector_paused():
-            site, theme, warnings = load_site(site_dir, opts, session=session, prestat=helper, out_dir=out_dir)
-            gc.freeze()  # the site lives as long as the build: later collections need not walk it
-        manifest = PageManifest(site_dir, out_dir, enabled=opts.use_cache)
-        manifest.differs = helper.out_differs() if helper is not None else None
+        return _build_with(site_dir, out_dir, opts, progress, committed, session, helper, phases)
     finally:
         if helper is not None:
             helper.close()
+
+
+def _build_with(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None,
+                committed: Callable[[], None] | None, session: Session | None, helper: Prestat | None,
+                phases: Phases) -> tuple[BuildReport, str | None]:
+    from generator.build import assets, searchindex, writer
+    from generator.build.cache import PageManifest, RecordCache, records_stamp
+    from generator.build.load import load_site
+    from generator.build.renderpass import render_site
+    from generator.build.workers import collector_paused
+    from generator.core.cachefiles import CACHE_DIR
+    with collector_paused():
+        site, theme, warnings = load_site(site_dir, opts, session=session, prestat=helper, out_dir=out_dir)
+        gc.freeze()  # the site lives as long as the build: later collections need not walk it
+    manifest = PageManifest(site_dir, out_dir, enabled=opts.use_cache)
+    manifest.differs = helper.out_differs() if helper is not None else None
     phases.mark("load")
 
     with assets.media_folder(site_dir, opts.use_cache) as made_dir:
@@ -118,7 +131,10 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
             phases.mark("static")
 
             # 6. Commit: OUT becomes the staging tree in one rename.
+            tree_before = helper.out_tree() if helper is not None else None   # OUT as this build found it
             tx.commit(files, changed)   # a first build's spare tree was linked as files were written
+            out_now = unchanged.after_commit(tree_before, out_dir, tx.changed) if (
+                tree_before is not None and tx.changed is not None) else None
             phases.mark("commit")
         except BaseException:
             tx.discard()
@@ -134,7 +150,7 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
     bundle.save()
     phases.mark("save")
     return BuildReport(len(files), len(changed), len(files) - len(changed), phases.total(),
-                       tuple(warnings), tuple(phases.items), (("search", searched["seconds"]),), site.unpublished)
+                       tuple(warnings), tuple(phases.items), (("search", searched["seconds"]),), site.unpublished), out_now
 
 
 def spare_dir(site_dir: Path, out_dir: Path) -> Path:

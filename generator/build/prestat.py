@@ -3,8 +3,9 @@
 A warm build must look at every content file (was it edited?) and every file of OUT it
 means to keep (was it edited by hand?): at 10,000 cases, 23,000 stat calls and 70 ms of
 waiting on the kernel, with the second core idle meanwhile. A forked child makes those
-calls while this process unpacks the document cache, and hands back the listing and the
-output files whose size or mtime differ from what the page manifest recorded. Whenever the
+calls while this process unpacks the document cache, and hands back the listing, the
+output files whose size or mtime differ from what the page manifest recorded, and every
+file of OUT (for the record of a build with nothing to do, build/unchanged.py). Whenever the
 helper cannot answer, the build makes the calls itself: the result is the same either way.
 """
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.build.cache import DocCache
-from generator.build.workers import fork_with_pipe, write_all
+from generator.build.unchanged import out_tree
 from generator.core.cachefiles import differing_files
+from generator.build.workers import fork_with_pipe, write_all
 from generator.source.discovery import Listing, discover_with_stats
 
 
@@ -70,6 +72,12 @@ class Prestat:
         answer = self._receive()
         return None if answer is None else set(answer)
 
+    def out_tree(self) -> list[tuple[str, int, int, int]] | None:
+        """unchanged.out_tree(OUT) as the helper found it before this build changed it; asked
+        after out_differs(), and before the build's commit changes OUT."""
+        answer = self._receive()
+        return answer if isinstance(answer, list) else None
+
     def close(self) -> None:
         """Wait for the helper (never leave a child behind)."""
         if self._pid:
@@ -89,8 +97,11 @@ def _answer(site_dir: Path, out_dir: Path, manifest_path: Path, write_fd: int) -
         recorded: Any = marshal.loads(manifest_path.read_bytes()).get("stats", {})
     except (OSError, EOFError, ValueError, TypeError, AttributeError):
         recorded = {}
-    differ = differing_files(out_dir, recorded)
-    _send(write_fd, differ)
+    _send(write_fd, differing_files(out_dir, recorded))
+    # Then every file of OUT, for the record of a build with nothing to do (build/unchanged.py),
+    # which the build updates for the files it changed instead of walking OUT after its commit.
+    # A walk takes twice the stat calls above: the build asks for it only before it commits.
+    _send(write_fd, out_tree(out_dir))
     os.close(write_fd)
 
 

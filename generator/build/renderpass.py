@@ -127,17 +127,22 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             same_frame and not same_lists) else None
         if manifest is not None:
             manifest.next_cases = (digests, frame, places)
-        for job in plan(site, index):
-            previous = manifest.entries.get(job_id(job)) if manifest is not None and tx is not None else None
-            if previous is not None and same_lists and keys.unchanged_since(job, edited):
-                key = previous[0]
-            elif previous is not None and near is not None and keys.unchanged_near(job, near):
+        recorded = manifest.entries if manifest is not None and tx is not None else {}
+        keep = tx.keep if tx is not None and tx.fresh else None   # a spare tree holds the kept files already
+        for job in plan(site, index):   # 14,000 jobs at 10,000 cases: this loop is most of a small rebuild's planning
+            jid = "/".join(job)
+            previous = recorded.get(jid)
+            if previous is None:
+                todo.append((job, keys.key(job)))
+                continue
+            if (same_lists and keys.unchanged_since(job, edited)) or (near is not None and keys.unchanged_near(job, near)):
                 key = previous[0]
             else:
                 key = keys.key(job)
-            if previous is not None and previous[0] == key and manifest.unchanged(previous[1]):  # type: ignore[union-attr]
-                tx.keep(previous[1])  # type: ignore[union-attr]
-                entries[job_id(job)] = (key, previous[1])
+            if previous[0] == key and manifest.unchanged(previous[1]):  # type: ignore[union-attr]
+                if keep is not None:
+                    keep(previous[1])
+                entries[jid] = previous
                 continue
             todo.append((job, key))
     if os.environ.get("BULLETIN_TIMINGS"):

@@ -311,6 +311,7 @@ class Transaction:
             shutil.rmtree(self.mirror, ignore_errors=True)
             self.mirror.mkdir()
         self.written: set[str] = set()
+        self.changed: set[str] | None = None   # after a commit that kept OUT's other files as they were
 
     def _read_state(self) -> dict | None:  # type: ignore[type-arg]
         return _read_state(self.state_file, self.out_dir) if self.state_file is not None else None
@@ -362,6 +363,8 @@ class Transaction:
             os.rename(self.staging, self.spare)
         self._write_state({"out": str(self.out_dir), "spare": self.spare.stat().st_ino,
                            "delta": sorted(written | deleted), "files": sorted(files)})
+        if not self.fresh:   # OUT is the spare tree: links to the files OUT had, but for these
+            self.changed = written | deleted
 
     def discard(self) -> None:
         """Forget a failed build's writes; OUT was never touched."""
