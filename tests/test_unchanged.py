@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import case_text, make_site, tree_hash
 
-from generator.build import unchanged, workers
+from generator.build import pipeline, unchanged, workers
 from generator.build.pipeline import build
 from generator.build.report import BuildReport
 from generator.core.errors import Problem
@@ -98,10 +98,18 @@ def test_no_cache_never_answers_quickly_and_leaves_the_cache_alone(site: Path, t
     assert not quick(report) and stamp.read_bytes() == kept
 
 
-def test_an_edit_forgets_the_record_and_warnings_come_back_as_they_were(site: Path, tmp_path: Path) -> None:
+def test_an_edit_of_a_large_site_forgets_the_record_and_warnings_come_back_as_they_were(
+        site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small OUT is walked and recorded after an edit (the next build is then quick); a large
+    one only by a build with the helper that walked it meanwhile (tests/test_prestat.py)."""
     out = tmp_path / "out"
     settle(site, out)
     (site / "content/cases/a.md").write_text(case_text(slug="a", body="改过的正文。"), "utf-8")
+    edited = build(site, out, OPTS)
+    assert edited.written > 0 and unchanged.stamp_path(site, out).exists()
+    assert quick(build(site, out, OPTS))
+    monkeypatch.setattr(pipeline, "SMALL_OUT", 0)
+    (site / "content/cases/a.md").write_text(case_text(slug="a", body="又改过的正文。"), "utf-8")
     edited = build(site, out, OPTS)
     assert edited.written > 0 and not unchanged.stamp_path(site, out).exists()
     inputs = unchanged.inputs_hash(site, OPTS)

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from generator.source.model import Site
 
 
+SMALL_OUT = 3000   # files: a walk of OUT to record it takes about 25 ms
+
+
 def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None = None,
           committed: Callable[[], None] | None = None, session: Session | None = None) -> BuildReport:
     """Build SITE into OUT atomically; OUT is untouched when anything fails.
@@ -42,13 +45,14 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
     with thawed_at_end():   # the site is frozen once loaded (below): let it go after the build
         report, out_now = _build(site_dir, out_dir, opts, progress, committed, session)
     # Recording costs a pass over OUT (0.2-0.3 s at 10,000 cases) unless the build knows what
-    # OUT holds now (`out_now`: a warm build with a helper that walked OUT meanwhile). Without
-    # it, paid by a build that wrote most of OUT (a cold one, a theme change) and by one that
-    # found nothing to write (so that the next is quick), not after an edit, likely followed
-    # by another. Not by the clock: an edit that took over a second on a busy machine would
-    # pay it, and take longer still.
+    # OUT holds now (`out_now`: a warm build with a helper that walked OUT meanwhile) or OUT is
+    # small. Else paid by a build that wrote most of OUT (a cold one, a theme change) and by one
+    # that found nothing to write (so that the next is quick), not after an edit, likely
+    # followed by another. Not by the clock: an edit that took over a second on a busy machine
+    # would pay it, and take longer still.
     if inputs is not None:
-        if out_now is not None or report.written == 0 or report.written * 2 > report.pages:
+        if (out_now is not None or report.pages <= SMALL_OUT or report.written == 0
+                or report.written * 2 > report.pages):
             unchanged.remember(site_dir, out_dir, inputs, report, out_now)
         else:
             unchanged.forget(site_dir, out_dir)

@@ -42,7 +42,16 @@ def output_escape(value: Any) -> str:
 
 
 class CodeGenerator(jinja2.compiler.CodeGenerator):
-    """Jinja's code generator, writing `environment.output_escape(…)` for autoescaped output."""
+    """Jinja's code generator, writing `environment.output_escape(…)` for autoescaped output,
+    and passing a block's or a parent template's output up as one string."""
+
+    def writeline(self, x: str, node: nodes.Node | None = None, extra: int = 0) -> None:
+        # Jinja renders through generators: each piece a block yields is resumed through every
+        # generator around it (the block, the page's template, base.html), 600 a case page.
+        # Joined where the block is called, it is passed up once.
+        if x.startswith("yield from "):
+            x = f'yield "".join({x[len("yield from "):]})'
+        super().writeline(x, node, extra)
 
     def _output_child_pre(self, node: nodes.Expr, frame: jinja2.compiler.Frame,
                           finalize: Any) -> None:
