@@ -125,29 +125,21 @@ class Keys:
             return job[2] not in reached and bool(self._feed_slugs(job))
         return False
 
-    def unchanged_since(self, job: Job, edited: dict[str, Case]) -> bool:
-        """True when `job`'s key must equal the one recorded by a build whose case_frame() and
+    def touched_by(self, edited: dict[str, Case]) -> set[Job]:
+        """The jobs whose key may differ from the one recorded by a build whose case_frame() and
         case_places() were this build's, given the cases whose digest changed since (`edited`,
-        by slug).
+        by slug); plain pages ("page" jobs) besides, always keyed again.
 
         With both equal, the cards, the lists and the reports are as they were:
         only the keys that read case digests can differ (below in key(): a case page reads
-        its own, a feed with bodies its entries'), and a plain page's key reads its own digest.
-        """
-        kind = job[0]
-        if kind == "page":
-            return False
-        if kind == "case":
-            return job[1] not in edited
-        if kind == "feed":
-            scope = job[1]
-            if scope == "site":
-                return not edited
-            if scope == "township":
-                return all(case.township != job[2] for case in edited.values())
-            if scope == "topic":
-                return all(job[2] not in case.topics for case in edited.values())
-        return True   # stage feeds read cards only
+        its own, a feed with bodies its entries'; stage feeds read cards only), and a plain
+        page's key reads its own digest."""
+        touched: set[Job] = {("feed", "site", "")} if edited else set()
+        for slug, case in edited.items():
+            touched.add(("case", slug))
+            touched.add(("feed", "township", case.township))
+            touched.update(("feed", "topic", topic) for topic in case.topics)
+        return touched
 
     def group(self, kind: str, name: str, slugs: tuple[str, ...]) -> str:
         """Hash of the cards of every case in one list (a township, topic or stage)."""

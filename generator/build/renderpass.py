@@ -117,7 +117,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         digests = {c.slug: c.digest for c in site.cases}
         frame, places = keys.case_frame(), keys.case_places()
         same_frame = manifest is not None and tx is not None and manifest.frame == frame
-        # When only bodies changed, most keys are the ones recorded last time (see Keys.unchanged_since).
+        # When only bodies changed, most keys are the ones recorded last time (see Keys.touched_by).
         same_lists = same_frame and manifest.places == places  # type: ignore[union-attr]
         edited = {slug: index.case_by_slug[slug] for slug, digest in digests.items()
                   if same_lists and manifest.digests.get(slug) != digest}  # type: ignore[union-attr]
@@ -127,6 +127,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             same_frame and not same_lists) else None
         if manifest is not None:
             manifest.next_cases = (digests, frame, places)
+        touched = keys.touched_by(edited) if same_lists else set()
         recorded = manifest.entries if manifest is not None and tx is not None else {}
         keep = tx.keep if tx is not None and tx.fresh else None   # a spare tree holds the kept files already
         for job in plan(site, index):   # 14,000 jobs at 10,000 cases: this loop is most of a small rebuild's planning
@@ -135,7 +136,8 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             if previous is None:
                 todo.append((job, keys.key(job)))
                 continue
-            if (same_lists and keys.unchanged_since(job, edited)) or (near is not None and keys.unchanged_near(job, near)):
+            if (same_lists and job not in touched and job[0] != "page") or (
+                    near is not None and keys.unchanged_near(job, near)):
                 key = previous[0]
             else:
                 key = keys.key(job)

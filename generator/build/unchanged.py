@@ -181,7 +181,8 @@ def remember(site_dir: Path, out_dir: Path, inputs: str, report: BuildReport, ou
     out_hash(OUT) when the caller knows it (after_commit), else OUT is walked."""
     write_cached(stamp_path(site_dir, out_dir), {
         "fingerprint": code_fingerprint(), "inputs": inputs, "out": out or out_hash(out_dir), "pages": report.pages,
-        "warnings": [(p.path, p.line, p.message, p.warning) for p in report.warnings],
+        # what a full build would say again: not a warning about a change since the build before
+        "warnings": [(p.path, p.line, p.message, p.warning) for p in report.warnings if not p.once],
         "unpublished": list(report.unpublished)})
 
 

@@ -17,6 +17,7 @@ class Problem:
     line: int
     message: str
     warning: bool = False
+    once: bool = False   # a warning about a change since the last build: the next build does not repeat it
 
     def format(self) -> str:
         """One line, `PATH:LINE: message`: a line break inside (a value quoted from the file,
@@ -36,9 +37,9 @@ class Problems:
     items: list[Problem] = field(default_factory=list)
     _seen: set[Problem] = field(default_factory=set, repr=False)   # so adding stays linear on big sites
 
-    def add(self, path: str, line: int | None, zh: str, en: str, warning: bool = False) -> None:
+    def add(self, path: str, line: int | None, zh: str, en: str, warning: bool = False, once: bool = False) -> None:
         message = en if self.lang.startswith("en") else zh
-        self.extend((Problem(path, line or 0, message, warning),))
+        self.extend((Problem(path, line or 0, message, warning, once),))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         for p in problems:

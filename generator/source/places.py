@@ -272,7 +272,7 @@ def _moves(places: list[Place], problems: Problems, history: PlaceHistory) -> tu
                          f"the address of `{p.label}` changes from townships/{earlier}/ to townships/{p.slug}/; "
                          f"the old address gets a page that leads to the new one"
                          + ("" if earlier not in taken else " (but another township has the old address now)"),
-                         warning=True)
+                         warning=True, once=True)   # OUT's places.json has the new address after this build
     return tuple(sorted(moved.items()))
 
 
