@@ -150,6 +150,7 @@ def _build_with(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Pro
     saved = manifest.save(entries, changed)
     if session is not None:
         session.out_trusted = saved   # OUT holds what the manifest says, and only this process writes it
+        session.keep_loops(site)
     records.save()
     bundle.save()
     phases.mark("save")

@@ -10,13 +10,15 @@ next build check everything again.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 from pathlib import Path
 
 from generator.core.cachefiles import differing_files
-from generator.site.lifecycle import LoopMemo
+from generator.site.lifecycle import LoopMemo, track
 from generator.source.discovery import KINDS, Listing, discover_with_stats
+from generator.source.model import Site
 
 
 class Session:
@@ -27,6 +29,14 @@ class Session:
         self._reported: set[str] = set()   # paths the watcher reported since the last listing
         self.out_trusted = False   # set by a build that wrote OUT and recorded its files' stats
         self.loops = LoopMemo()    # case loops (site/lifecycle.py), computed once, not every build
+
+    def keep_loops(self, site: Site) -> None:
+        """Make every case's loop now, after the reload, where the memo lacks them (the first
+        build, a new day): a rebuild of a few pages makes them all before it forks (build/
+        renderpass.py), and would otherwise make them while the browser waits (0.05 s)."""
+        day = dt.date.fromisoformat(site.today_iso)
+        if len(self.loops.on(day, len(site.cases))) < len(site.cases):
+            track(site, memo=self.loops).loops.values()
 
     def note(self, changed: list[str]) -> None:
         """Paths (site-relative) the watcher reported; the next listing looks at them again."""
