@@ -340,6 +340,27 @@ def test_ctrl_c_during_a_parallel_build_exits_cleanly_without_staging_folders(tm
     assert "已停止预览" in out
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_ctrl_c_lost_in_a_callback_still_ends_the_rebuild_loop() -> None:
+    """Python prints a KeyboardInterrupt raised inside a weak reference's callback (or a
+    __del__) as ignored and goes on: a Ctrl-C landing there once kept serve running after its
+    first build. The handler also closes the change queue, so the loop ends all the same."""
+    import weakref
+    from generator.preview.server import _interrupts_main_process_only
+    from generator.preview.watch import Changes
+    changes = Changes()
+
+    class Thing:
+        pass
+    with _interrupts_main_process_only(changes.close):
+        thing = Thing()
+        ref = weakref.ref(thing, lambda _: (os.kill(os.getpid(), signal.SIGINT), time.sleep(0.5)))
+        del thing   # the callback runs; the KeyboardInterrupt raised in it is lost
+        started = time.monotonic()
+        assert changes.wait(idle=5.0) is None   # closed: loop() returns
+        assert time.monotonic() - started < 1.0 and ref() is None
+
+
 def test_cli_serves_then_stops_on_sigint(site: Path) -> None:
     proc, port = _start_cli(site)
     assert proc.stdout is not None

@@ -342,17 +342,21 @@ class Preview:
 
 
 @contextmanager
-def _interrupts_main_process_only() -> Iterator[None]:
-    """Ctrl-C or SIGTERM raise KeyboardInterrupt in this process only.
+def _interrupts_main_process_only(stop: Callable[[], None]) -> Iterator[None]:
+    """Ctrl-C or SIGTERM call `stop` and raise KeyboardInterrupt in this process only.
 
     Build workers are forked from this process and inherit its handlers; they
     ignore Ctrl-C and are stopped by their pool (SIGTERM) instead, so no worker
     prints a traceback and the build's own cleanup removes its staging folder.
+    `stop` ends the rebuild loop even when the KeyboardInterrupt is lost: raised
+    inside a weak reference's callback or a __del__, Python prints it as ignored
+    and goes on (a Ctrl-C right after the first build once kept serve running).
     """
     main_pid = os.getpid()
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if os.getpid() == main_pid:
+            stop()
             raise KeyboardInterrupt
         if signum == signal.SIGTERM:   # a worker being stopped by its pool: die as usual
             signal.signal(signum, signal.SIG_DFL)
@@ -375,7 +379,7 @@ def serve(site_dir: Path, out_dir: Path, opts: BuildOptions, host: str, port: in
         print("bulletin: " + text_for(lang)["port"].format(host=host, port=port, error=exc.strerror or exc),
               file=sys.stderr)
         return 2
-    with _interrupts_main_process_only():
+    with _interrupts_main_process_only(preview.changes.close):
         try:
             preview.start()
             preview.echo(text_for(lang)["serving"].format(url=preview.url, site=site_dir))
