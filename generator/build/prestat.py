@@ -17,8 +17,8 @@ from typing import Any
 
 from generator.build.cache import DocCache
 from generator.build.unchanged import out_tree
-from generator.core.cachefiles import differing_files
 from generator.build.workers import fork_with_pipe, write_all
+from generator.core.cachefiles import differing_files
 from generator.source.discovery import Listing, discover_with_stats
 
 

@@ -115,7 +115,8 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         entries: dict[str, tuple[str, str]] = {}
         todo: list[tuple[Job, str]] = []
         digests = {c.slug: c.digest for c in site.cases}
-        frame, places = keys.case_frame(), keys.case_places()
+        # (`check` keeps no manifest: nothing to compare them with)
+        frame, places = (keys.case_frame(), keys.case_places()) if manifest is not None else ("", {})
         same_frame = manifest is not None and tx is not None and manifest.frame == frame
         # When only bodies changed, most keys are the ones recorded last time (see Keys.touched_by).
         same_lists = same_frame and manifest.places == places  # type: ignore[union-attr]
@@ -131,7 +132,7 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
         recorded = manifest.entries if manifest is not None and tx is not None else {}
         keep = tx.keep if tx is not None and tx.fresh else None   # a spare tree holds the kept files already
         for job in plan(site, index):   # 14,000 jobs at 10,000 cases: this loop is most of a small rebuild's planning
-            jid = "/".join(job)
+            jid = job_id(job)
             previous = recorded.get(jid)
             if previous is None:
                 todo.append((job, keys.key(job)))
@@ -188,12 +189,8 @@ def render_site(site: Site, theme: Theme, jobs_count: int, tx: writer.Transactio
             # They inherit a renderer with its templates compiled and its site-wide figures
             # made, too: computed in each worker, those touch (and so copy) every case.
             renderer = worker_state["renderer"] = Renderer(site, theme, bytecode_dir, index, loops)
-            if not beside:
+            if not beside:   # a few pages find their figures in `loops`, which the worker inherits
                 renderer.warm_up()
-            elif loops is not None:
-                # A few pages, but the site-wide ones read every case's loop: kept from the
-                # last build, all of them cost a few ms here, and 0.05 s in the worker.
-                renderer.tracker.loops.values()
             with thawed_at_end():
                 gc.freeze()  # the site is read-only from here: keep the collector from copying its pages into workers
                 with worker_pool(1 if beside else jobs_count, maxtasksperchild=max(1, worker_jobs // chunk_size)) as pool:
