@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import REPO, case_text, make_site, tree_hash
-from generator.render import markup as markup_module
+from generator.render import markup as markup_module, quickmark
 from generator.core import sanitize
 from generator.source.config import load_config
 from generator.source.content import parse_document
@@ -261,15 +261,50 @@ def test_pruned_markdown_instances_give_the_full_instances_html(text: str) -> No
     assert markup_module._markdown(text).reset().convert(text) == markup_module._markdown_full().convert(text)
 
 
-def test_pruned_markdown_matches_on_every_example_and_benchmark_body() -> None:
-    root = Path(__file__).resolve().parent.parent
-    sys.path.insert(0, str(root / "benchmarks"))
+def _example_and_benchmark_bodies() -> tuple[list[str], list[str]]:
+    """The bodies of the example site, and 300 of the benchmark corpus generator's."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
     try:
         import generate  # the benchmark corpus generator: realistic bodies
     finally:
         sys.path.pop(0)
-    bodies = [p.read_text(encoding="utf-8").split("\n---\n", 1)[-1] for p in (root / "content").rglob("*.md")]
-    bodies += [case["body"] for case in generate.cases(300)]
+    examples = [p.read_text(encoding="utf-8").split("\n---\n", 1)[-1] for p in (REPO / "content").rglob("*.md")]
+    return examples, [case["body"] for case in generate.cases(300)]
+
+
+def test_pruned_markdown_matches_on_every_example_and_benchmark_body() -> None:
+    examples, generated = _example_and_benchmark_bodies()
     full = markup_module._markdown_full()
-    for text in bodies:
+    for text in examples + generated:
         assert markup_module._markdown(text).reset().convert(text) == full.reset().convert(text), text[:80]
+
+
+# -- quickmark gives Python-Markdown's HTML, or leaves the body to it -------------------
+
+QUICK_PIECES = ["\n", "\n\n", "\n\n\n", "\n>", "\n> ", "\n>\n", "\n- ", "\n1. ", "\n## ", "## ", "# ", "###### ", "####### ", "#",
+                "- ", "* ", "+ ", "1. ", "2. ", "10. ", "1.", "> ", ">", ">> ", "**", "*", " ", "  ", "=", "==\n", "---", "- - -",
+                "***", "___", "[", "]", "(", ")", "[a](case:b)", "[文字](/x/y.html)", "[a](b c)", "[a] (b)", "[a]: /r", "![p](x.png)",
+                "**加粗**", "** x **", "**a**b**c**", "“引号”", "'", '"', "\u3000", "\u2028", "\x0b", "\x85", ":", "：", "1)", "#标题",
+                "!", "凉泉乡", "正文", "x>y", "。"]
+
+
+@settings(max_examples=3000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(QUICK_PIECES), min_size=1, max_size=16).map("".join))
+@example("> a\n>")           # Python-Markdown keeps a newline at the end of the quote's paragraph
+@example("- \x85a")          # and strips any kind of space after a list marker
+@example("## 标题\n正文\n\n- **a**：[b](case:c)\n- d\n\n1. e\n\n> f\n>\n> g")
+def test_quickmark_gives_python_markdowns_html_or_nothing(text: str) -> None:
+    quick = quickmark.convert(text)
+    assert quick is None or quick == markup_module._markdown_full().convert(text)
+
+
+def test_quickmark_takes_the_example_and_benchmark_bodies() -> None:
+    """Every body it takes comes out as Python-Markdown's; and it takes most of them, or the
+    build would be as slow as before (a test that fails when the quick path falls out of use)."""
+    examples, generated = _example_and_benchmark_bodies()
+    full = markup_module._markdown_full()
+    for text in examples + generated:
+        quick = quickmark.convert(text)
+        assert quick is None or quick == full.reset().convert(text), text[:80]
+    assert all(quickmark.convert(text) is not None for text in generated)
+    assert sum(quickmark.convert(text) is not None for text in examples) >= len(examples) * 2 // 3
