@@ -35,7 +35,7 @@ FACET_KEYS = ("township", "stage", "topic")
 CHUNK = 4              # documents per docs/N.js: a result list of ten fetches about ten small files
 DOCS_PER_SHARD = 64    # S is the power of two that keeps about this many documents per shard
 WORD_MAX = 40          # longer Latin words are cut to this many characters
-BATCH = 2048           # documents tokenised at a time (a multiple of CHUNK)
+BATCH = 1024           # documents tokenised at a time (a multiple of CHUNK): 50 MB of arrays
 PATCH_LIMIT = 200      # more changed documents than this: rebuild, it is as fast
 NUMPY_FROM = 100       # smaller sites are indexed in plain Python, without importing numpy (40 ms)
 

@@ -45,7 +45,26 @@ def thawed_at_end() -> Iterator[None]:
 def worker_pool(processes: int, **options: Any) -> Any:
     """A pool of forked workers (imported here: a small rebuild never starts one)."""
     import multiprocessing
+    _return_free_memory()
     return multiprocessing.get_context("fork").Pool(processes, initializer=_worker_started, **options)
+
+
+def _return_free_memory() -> None:
+    """Give the C heap's free pages back to the system before forking (glibc's malloc_trim).
+    Loading frees the parse workers' answers among the documents it keeps: at 100,000 cases
+    80 MB of free pages, counted in the build's memory for as long as it ran."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+            _malloc_trim = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError, ImportError):
+            _malloc_trim = False   # not glibc: nothing to do
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None
 
 
 def _worker_started() -> None:
