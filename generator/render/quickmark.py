@@ -1,11 +1,12 @@
 """Plain Markdown bodies to HTML in one pass, byte for byte what Python-Markdown makes. Pure.
 
-Most case bodies are headings, paragraphs, lists, quotes and **bold** text. Python-Markdown
-spends 0.22 ms on such a 2 KB body (it tries every block processor on every block and every
-inline pattern on every piece of text); this module needs a tenth of that. It takes only
-what it is sure of: convert() returns None for a body holding anything else (links, code,
-tables, raw HTML, entities, indents, line breaks, nested or loose lists...), and the caller
-gives that body to Python-Markdown. Tests compare the two on thousands of generated bodies.
+Most case bodies are headings, paragraphs, lists, quotes, **bold** text and plain links
+(`[凉泉乡南干渠架桥](case:liangquan-bridge)`). Python-Markdown spends 0.22 ms on such a 2 KB
+body (it tries every block processor on every block and every inline pattern on every piece
+of text); this module 0.035 ms. It takes only what it is sure of: convert() returns None for
+a body holding anything else (images, code, tables, raw HTML, entities, links with titles,
+indents, line breaks, nested or loose lists...), and the caller gives that body to
+Python-Markdown. Tests compare the two on thousands of generated bodies.
 """
 from __future__ import annotations
 
