@@ -58,7 +58,7 @@ def _return_free_memory() -> None:
         try:
             import ctypes
             _malloc_trim = ctypes.CDLL(None).malloc_trim
-        except (OSError, AttributeError, ImportError):
+        except (OSError, AttributeError, ImportError, TypeError):
             _malloc_trim = False   # not glibc: nothing to do
     if _malloc_trim:
         _malloc_trim(0)

@@ -151,7 +151,7 @@ def _expire(signum: int, frame: object) -> None:
 def render_body(text: str) -> str:
     """Markdown → sanitised HTML; internal links stay as case:/report:/page: for now.
 
-    Plain bodies go through quickmark (the same HTML in a tenth of the time), the rest through
+    Plain bodies go through quickmark (the same HTML in a sixth of the time), the rest through
     Python-Markdown: in a main thread (a build and its worker processes) at most RENDER_SECONDS a body.
     """
     quick = quickmark.convert(text)
