@@ -1,6 +1,7 @@
 """Worker processes shared by the stages that use them: a forked pool, what a worker inherits, the collector."""
 from __future__ import annotations
 
+import functools
 import gc
 import marshal
 import os
@@ -53,18 +54,18 @@ def _return_free_memory() -> None:
     """Give the C heap's free pages back to the system before forking (glibc's malloc_trim).
     Loading frees the parse workers' answers among the documents it keeps: at 100,000 cases
     80 MB of free pages, counted in the build's memory for as long as it ran."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            import ctypes
-            _malloc_trim = ctypes.CDLL(None).malloc_trim
-        except (OSError, AttributeError, ImportError, TypeError):
-            _malloc_trim = False   # not glibc: nothing to do
-    if _malloc_trim:
-        _malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
-_malloc_trim: Any = None
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        import ctypes
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, ImportError, TypeError):
+        return None   # not glibc: nothing to do
 
 
 def _worker_started() -> None:

@@ -96,20 +96,20 @@ def _block(lines: list[str], ids: set[str]) -> tuple[str, str | None]:
                 item = marker.match(line)
                 if item is None:
                     return "list", None
-                text = _inline(line[item.end():])   # (None for text that starts with a space of any kind)
+                text = _inline([line[item.end():]])   # (None for text that starts with a space of any kind)
                 if text is None:
                     return "list", None
                 items.append(f"<li>{text}</li>")
             return "list", f"<{tag}>\n" + "\n".join(items) + f"\n</{tag}>"
-    text = _inline("\n".join(lines))
+    text = _inline(lines)
     return "paragraph", None if text is None else f"<p>{text}</p>"
 
 
-def _inline(text: str) -> str | None:
+def _inline(lines: list[str]) -> str | None:
     """Text, links and **bold** of a paragraph or list item, escaped as Python-Markdown escapes it."""
-    if text[0].isspace() or any(_BLOCK_START.match(line) for line in text.split("\n")):
+    if lines[0][:1].isspace() or any(_BLOCK_START.match(line) for line in lines):
         return None
-    text = text.replace(">", "&gt;")
+    text = "\n".join(lines).replace(">", "&gt;")
     if "[" in text or "]" in text:
         text = _LINK.sub(r'<a href="\2">\1</a>', text)
         if "[" in text or "]" in text:
