@@ -18,7 +18,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from generator.core.sanitize import clean
+from generator.core.sanitize import clean, clean_plain
 from generator.render import quickmark
 
 # Only what bulletin content uses (measured per document on the benchmark corpus, CPU time:
@@ -156,7 +156,7 @@ def render_body(text: str) -> str:
     """
     quick = quickmark.convert(text)
     if quick is not None:
-        return clean(quick)
+        return clean_plain(quick)
     if threading.current_thread() is not threading.main_thread():
         return clean(_markdown(text).reset().convert(text))
     previous = signal.signal(signal.SIGALRM, _expire)
