@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from generator.build import unchanged
 from generator.build.report import BuildReport, Phases
+from generator.build.workers import Forked
 from generator.source.config import BuildOptions
 
 if TYPE_CHECKING:
@@ -43,25 +44,33 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
             return dataclasses.replace(quick, seconds=time.perf_counter() - started)
     from generator.build.workers import thawed_at_end
     with thawed_at_end():   # the site is frozen once loaded (below): let it go after the build
-        report, out_now = _build(site_dir, out_dir, opts, progress, committed, session)
-    # Recording costs a pass over OUT (0.2-0.3 s at 10,000 cases) unless the build knows what
-    # OUT holds now (`out_now`: a warm build with a helper that walked OUT meanwhile) or OUT is
-    # small. Else paid by a build that wrote most of OUT (a cold one, a theme change) and by one
-    # that found nothing to write (so that the next is quick), not after an edit, likely
-    # followed by another. Not by the clock: an edit that took over a second on a busy machine
-    # would pay it, and take longer still.
+        report, out_now = _build(site_dir, out_dir, opts, progress, committed, session, inputs is not None)
     if inputs is not None:
-        if (out_now is not None or report.pages <= SMALL_OUT or report.written == 0
-                or report.written * 2 > report.pages):
-            unchanged.remember(site_dir, out_dir, inputs, report, out_now)
+        if isinstance(out_now, Forked) or records_out(report.pages, report.written, out_now):
+            unchanged.remember(site_dir, out_dir, inputs, report,
+                               out_now.result() if isinstance(out_now, Forked) else out_now)
         else:
             unchanged.forget(site_dir, out_dir)
     return report
 
 
+def records_out(pages: int, written: int, out_now: str | None) -> bool:
+    """Whether a build records OUT for the next one's quick answer (build/unchanged.py).
+
+    Recording costs a pass over OUT (0.1-0.3 s at 10,000 cases) unless the build knows what
+    OUT holds now (`out_now`: a warm build with a helper that walked OUT meanwhile) or OUT is
+    small. Else paid by a build that wrote most of OUT (a cold one, a theme change) and by one
+    that found nothing to write (so that the next is quick), not after an edit, likely
+    followed by another. Not by the clock: an edit that took over a second on a busy machine
+    would pay it, and take longer still."""
+    return out_now is not None or pages <= SMALL_OUT or written == 0 or written * 2 > pages
+
+
 def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None,
-           committed: Callable[[], None] | None, session: Session | None) -> tuple[BuildReport, str | None]:
-    """The build; with its report, unchanged.out_hash(OUT) after it when known without a walk."""
+           committed: Callable[[], None] | None, session: Session | None,
+           recording: bool = False) -> tuple[BuildReport, str | Forked | None]:
+    """The build; with its report, and unchanged.out_hash(OUT) after it when known without a
+    walk, or when `recording` and records_out() says so, a child process walking OUT for it."""
     # Imported here, not at the top: a build with nothing to do (step 0 above) needs none of
     # them, and importing them (Jinja, Markdown, the model, the renderer) took 0.12 s of it.
     from generator.build import prestat
@@ -74,7 +83,7 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
     helper = prestat.Prestat(site_dir, out_dir, PageManifest.path_for(site_dir, out_dir)) if (
         session is None and prestat.pays_off(site_dir, opts.use_cache, opts.jobs)) else None
     try:
-        return _build_with(site_dir, out_dir, opts, progress, committed, session, helper, phases)
+        return _build_with(site_dir, out_dir, opts, progress, committed, session, helper, phases, recording)
     finally:
         if helper is not None:
             helper.close()
@@ -82,7 +91,7 @@ def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress
 
 def _build_with(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None,
                 committed: Callable[[], None] | None, session: Session | None, helper: Prestat | None,
-                phases: Phases) -> tuple[BuildReport, str | None]:
+                phases: Phases, recording: bool) -> tuple[BuildReport, str | Forked | None]:
     from generator.build import assets, searchindex, writer
     from generator.build.cache import PageManifest, RecordCache, records_stamp
     from generator.build.load import load_site
@@ -137,8 +146,10 @@ def _build_with(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Pro
             # 6. Commit: OUT becomes the staging tree in one rename.
             tree_before = helper.out_tree() if helper is not None else None   # OUT as this build found it
             tx.commit(files, changed)   # a first build's spare tree was linked as files were written
-            out_now = unchanged.after_commit(tree_before, out_dir, tx.changed) if (
+            out_now: str | Forked | None = unchanged.after_commit(tree_before, out_dir, tx.changed) if (
                 tree_before is not None and tx.changed is not None) else None
+            if recording and out_now is None and records_out(len(files), len(changed), None):
+                out_now = Forked(unchanged.out_hash, out_dir)   # walked while the caches below are saved
             phases.mark("commit")
         except BaseException:
             tx.discard()
