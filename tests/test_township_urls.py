@@ -61,6 +61,21 @@ def test_titles_that_name_a_place_read_it_as_the_place(tmp_path: Path, capsys: p
     assert (site / "output/cases/zhen-zhang-zou-fang-chang-ba-cun/index.html").is_file()
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_place_with_a_slug_is_read_as_a_place_all_the_same(jobs: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Its pinyin is made only when asked for (while workers parse, with 400 files or more),
+    but titles that name it and data/places.json read it as before."""
+    files = {"content/places.yaml": PLACES.replace("            - 长岭镇\n", "            - name: 长岭镇\n              slug: changling\n"),
+             "content/cases/a.md": case("长岭镇", title="镇长走访长岭镇", slug=None)}
+    files.update((f"content/cases/n{i}.md", case(slug=f"n{i}")) for i in range(400 if jobs == "2" else 0))
+    site = make_site(tmp_path / "site", files)
+    code, _, err = run(["build", str(site), "--jobs", jobs], capsys)
+    assert code == 0, err
+    assert (site / "output/cases/zhen-zhang-zou-fang-chang-ling-zhen/index.html").is_file()
+    assert places_json(site / "output")["安徽省/安庆市/望江县/长岭镇"]["pinyin"] == "chang ling zhen"
+    assert places_json(site / "output")["安徽省/安庆市/望江县/长岭镇"]["slug"] == "changling"
+
+
 def test_a_pinyin_that_is_not_pinyin_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     site = make_site(tmp_path / "site", {"content/places.yaml": PLACES + "            - name: 乐平镇\n              pinyin: lè píng\n",
                                          "content/cases/a.md": case()})

@@ -61,10 +61,12 @@ def _load_site(site_dir: Path, opts: BuildOptions, save_cache: bool, session: Se
     theme = load_theme(site_dir, config.theme, config.language, problems)
     context = Context(config, places, topics)
 
-    def meanwhile() -> None:   # while workers parse: compile the templates for the render
+    def meanwhile() -> None:   # while workers parse: the places' pinyin, and the templates compiled for the render
+        places.readings  # noqa: B018 (made and kept by the tree; the render workers inherit them)
         if save_cache and opts.use_cache and not problems.errors:
             precompile(theme, site_dir / CACHE_DIR / "jinja")
     docs = _load_documents(site_dir, context, opts, problems, save_cache, session, prestat, meanwhile, overlay)
+    places.readings  # noqa: B018 (if no worker parsed: made here, for the pinyin cache to keep)
     if save_cache:
         pinyin_cache.save()
 

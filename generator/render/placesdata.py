@@ -23,7 +23,7 @@ def places_json(site: Site) -> str:
     records: list[dict[str, Any]] = []
     for place in site.places.places:
         record: dict[str, Any] = {"name": place.name, "level": LEVELS[min(place.depth, len(LEVELS) - 1)],
-                                  "path": list(place.path), "slug": place.slug, "pinyin": place.reading}
+                                  "path": list(place.path), "slug": place.slug, "pinyin": site.places.reading(place)}
         if place.depth == TOWNSHIP_DEPTH:
             record["url"] = site.base_url + urls.township(place.slug)
             record["moved_from"] = sorted(moved.get(place.slug, ()))

@@ -31,7 +31,8 @@ class Place:
     description: str
     children: tuple[str, ...]      # names of the children
     line: int
-    reading: str = ""              # its pinyin syllables, space-separated: places.yaml `pinyin:`, else made
+    reading: str = ""              # its pinyin syllables, space-separated: places.yaml `pinyin:`, or made
+                                   # here for a place without a slug (else PlaceTree.reading makes it)
 
     @property
     def depth(self) -> int:
@@ -55,7 +56,17 @@ class PlaceTree:
     def readings(self) -> Readings:
         """How the site's place names are read, for slugs made from titles that name them
         (镇长走访长岭镇 → zhen-zhang-zou-fang-chang-ling-zhen)."""
-        return Readings({p.name: p.reading for p in self.places if p.reading}, SHIPPED)
+        return Readings({p.name: reading for p in self.places if (reading := self.reading(p))}, SHIPPED)
+
+    def reading(self, place: Place) -> str:
+        """A place's pinyin syllables: places.yaml's `pinyin:`, else made from its name. Made
+        when first asked for: a site whose places all have slugs needs no pinyin to load, and
+        pypinyin's import (0.1 s) is then paid while worker processes parse (build/load.py)."""
+        return place.reading or self._made_readings.setdefault(place.path, " ".join(syllables(place.name, PLACE_NAMES)))
+
+    @cached_property
+    def _made_readings(self) -> dict[tuple[str, ...], str]:
+        return {}
 
     @cached_property
     def _townships(self) -> tuple[Place, ...]:
@@ -214,10 +225,11 @@ def _assign_slugs(places: list[Place], problems: Problems, history: PlaceHistory
     name_count: dict[tuple[int, str], int] = {}
     for p in places:
         name_count[(p.depth, p.name)] = name_count.get((p.depth, p.name), 0) + 1
-    for i, p in enumerate(places):   # every place's reading first: a slug may take its parent's
-        reading = p.reading or " ".join(syllables(p.name, PLACE_NAMES))
-        places[i] = p = Place(p.name, p.slug, p.path, p.description, p.children, p.line, reading)
-        by_path[p.path] = p
+    for i, p in enumerate(places):   # the reading of every place that may need a slug made from it
+        if not p.slug and not p.reading:
+            places[i] = p = Place(p.name, p.slug, p.path, p.description, p.children, p.line,
+                                  " ".join(syllables(p.name, PLACE_NAMES)))
+            by_path[p.path] = p
     written = {p.slug for p in places if p.slug and p.depth == TOWNSHIP_DEPTH}
     kept: set[str] = set()
     for i, p in enumerate(places):
@@ -233,7 +245,7 @@ def _assign_slugs(places: list[Place], problems: Problems, history: PlaceHistory
         slug = plain
         if p.depth >= 1 and (name_count[(p.depth, p.name)] > 1 or (p.depth == TOWNSHIP_DEPTH and plain in kept)):
             parent = by_path[p.path[:-1]]
-            slug = f"{parent.slug or slugify(parent.reading)}-{plain}"
+            slug = f"{parent.slug}-{plain}"   # (the parent, earlier in the list, has its slug by now)
         places[i] = p = Place(p.name, slug, p.path, p.description, p.children, p.line, p.reading)
         by_path[p.path] = p
     # Townships and counties each share one URL space: a repeated slug is an error naming both.
