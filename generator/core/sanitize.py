@@ -35,9 +35,9 @@ def clean(html: str) -> str:
     return _CLEANER.clean(html)
 
 
-# What the cleaner writes differently in text and attribute values (carriage returns, no-break
-# spaces: tests/test_sanitize.py tries every code point), and the C0 controls that browsers
-# strip from the front of an address (\x01javascript:).
+# What the cleaner writes differently in text and attribute values (NUL, carriage returns,
+# no-break spaces: tests/test_sanitize.py tries every code point), and the other C0 controls,
+# which browsers strip from the front of an address (\x01javascript:).
 _REWRITTEN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\xa0]")
 _HREF = re.compile(r'href="([^"]*)"')
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
