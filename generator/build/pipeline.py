@@ -46,31 +46,31 @@ def build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress 
     with thawed_at_end():   # the site is frozen once loaded (below): let it go after the build
         report, out_now = _build(site_dir, out_dir, opts, progress, committed, session, inputs is not None)
     if inputs is not None:
-        if isinstance(out_now, Forked) or records_out(report.pages, report.written, out_now):
+        if out_now is None:
+            unchanged.forget(site_dir, out_dir)
+        else:
             unchanged.remember(site_dir, out_dir, inputs, report,
                                out_now.result() if isinstance(out_now, Forked) else out_now)
-        else:
-            unchanged.forget(site_dir, out_dir)
     return report
 
 
-def records_out(pages: int, written: int, out_now: str | None) -> bool:
-    """Whether a build records OUT for the next one's quick answer (build/unchanged.py).
+def walks_out(pages: int, written: int) -> bool:
+    """Whether a build that does not know what OUT holds now walks it, to record it for the
+    next build's quick answer (build/unchanged.py).
 
-    Recording costs a pass over OUT (0.1-0.3 s at 10,000 cases) unless the build knows what
-    OUT holds now (`out_now`: a warm build with a helper that walked OUT meanwhile) or OUT is
-    small. Else paid by a build that wrote most of OUT (a cold one, a theme change) and by one
-    that found nothing to write (so that the next is quick), not after an edit, likely
-    followed by another. Not by the clock: an edit that took over a second on a busy machine
-    would pay it, and take longer still."""
-    return out_now is not None or pages <= SMALL_OUT or written == 0 or written * 2 > pages
+    The walk costs 0.1-0.3 s at 10,000 cases, unless OUT is small. It is paid by a build that
+    wrote most of OUT (a cold one, a theme change) and by one that found nothing to write (so
+    that the next is quick), not after an edit, likely followed by another. Not by the clock:
+    an edit that took over a second on a busy machine would pay it, and take longer still."""
+    return pages <= SMALL_OUT or written == 0 or written * 2 > pages
 
 
 def _build(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Progress | None,
            committed: Callable[[], None] | None, session: Session | None,
            recording: bool = False) -> tuple[BuildReport, str | Forked | None]:
     """The build; with its report, and unchanged.out_hash(OUT) after it when known without a
-    walk, or when `recording` and records_out() says so, a child process walking OUT for it."""
+    walk, or when `recording` and walks_out() says so, a child process walking OUT for it
+    (None: OUT is not to be recorded)."""
     # Imported here, not at the top: a build with nothing to do (step 0 above) needs none of
     # them, and importing them (Jinja, Markdown, the model, the renderer) took 0.12 s of it.
     from generator.build import prestat
@@ -148,7 +148,7 @@ def _build_with(site_dir: Path, out_dir: Path, opts: BuildOptions, progress: Pro
             tx.commit(files, changed)   # a first build's spare tree was linked as files were written
             out_now: str | Forked | None = unchanged.after_commit(tree_before, out_dir, tx.changed) if (
                 tree_before is not None and tx.changed is not None) else None
-            if recording and out_now is None and records_out(len(files), len(changed), None):
+            if recording and out_now is None and walks_out(len(files), len(changed)):
                 out_now = Forked(unchanged.out_hash, out_dir)   # walked while the caches below are saved
             phases.mark("commit")
         except BaseException:

@@ -61,12 +61,9 @@ class PlaceTree:
     def reading(self, place: Place) -> str:
         """A place's pinyin syllables: places.yaml's `pinyin:`, else made from its name. Made
         when first asked for: a site whose places all have slugs needs no pinyin to load, and
-        pypinyin's import (0.1 s) is then paid while worker processes parse (build/load.py)."""
-        return place.reading or self._made_readings.setdefault(place.path, " ".join(syllables(place.name, PLACE_NAMES)))
-
-    @cached_property
-    def _made_readings(self) -> dict[tuple[str, ...], str]:
-        return {}
+        pypinyin's import (0.1 s) is then paid while worker processes parse (build/load.py).
+        (slugs.known_pinyin keeps what pypinyin said, so asking again costs little.)"""
+        return place.reading or _reading_of(place.name)
 
     @cached_property
     def _townships(self) -> tuple[Place, ...]:
@@ -213,6 +210,11 @@ def _read_level(items: YList, parent: tuple[str, ...], problems: Problems, out: 
             _read_level(children, path, problems, out)
 
 
+def _reading_of(name: str) -> str:
+    """The pinyin syllables of a place's name, space-separated (长 in it read chang)."""
+    return " ".join(syllables(name, PLACE_NAMES))
+
+
 def _assign_slugs(places: list[Place], problems: Problems, history: PlaceHistory) -> tuple[tuple[str, str], ...]:
     """Give every place its slug; returns the townships' moved addresses (old slug, new slug).
 
@@ -227,8 +229,7 @@ def _assign_slugs(places: list[Place], problems: Problems, history: PlaceHistory
         name_count[(p.depth, p.name)] = name_count.get((p.depth, p.name), 0) + 1
     for i, p in enumerate(places):   # the reading of every place that may need a slug made from it
         if not p.slug and not p.reading:
-            places[i] = p = Place(p.name, p.slug, p.path, p.description, p.children, p.line,
-                                  " ".join(syllables(p.name, PLACE_NAMES)))
+            places[i] = p = Place(p.name, p.slug, p.path, p.description, p.children, p.line, _reading_of(p.name))
             by_path[p.path] = p
     written = {p.slug for p in places if p.slug and p.depth == TOWNSHIP_DEPTH}
     kept: set[str] = set()
